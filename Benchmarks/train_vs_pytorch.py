@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Training throughput side by side: `ae bench train` against the same models in PyTorch (CPU).
+
+Both train on synthetic 28x28 images with Adam (lr 1e-3) and MSE at the same batch size and thread count,
+each in its own process (so peak RSS is per process), alternating rounds so machine drift hits both:
+
+    python3 Benchmarks/train_vs_pytorch.py [--models mlp,cnn3,cnn5] [--threads 2] [--batch 128] [--rounds 3]
+
+Architectures match Sources/AENet/Models.swift exactly (MLP 784-512-128-z mirrored with ReLU and a
+sigmoid output; CNN3; CNN5), latent 32 by default.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def build(kind, latent):
+    import torch.nn as nn
+
+    def conv(i, o, s):
+        return [nn.Conv2d(i, o, 3, s, 1), nn.ReLU()]
+
+    def convt(i, o, s, op, last=False):
+        return [nn.ConvTranspose2d(i, o, 3, s, 1, op), nn.Sigmoid() if last else nn.ReLU()]
+
+    if kind == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 128), nn.ReLU(),
+                             nn.Linear(128, latent), nn.Linear(latent, 128), nn.ReLU(), nn.Linear(128, 512), nn.ReLU(),
+                             nn.Linear(512, 784), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)))
+    if kind == "cnn3":
+        return nn.Sequential(*conv(1, 32, 2), *conv(32, 64, 2), *conv(64, 128, 2), nn.Flatten(), nn.Linear(2048, latent),
+                             nn.Linear(latent, 2048), nn.Unflatten(1, (128, 4, 4)), *convt(128, 64, 2, 0),
+                             *convt(64, 32, 2, 1), *convt(32, 1, 2, 1, last=True))
+    if kind == "cnn5":
+        return nn.Sequential(*conv(1, 32, 1), *conv(32, 32, 2), *conv(32, 64, 1), *conv(64, 64, 2), *conv(64, 128, 2),
+                             nn.Flatten(), nn.Linear(2048, latent), nn.Linear(latent, 2048), nn.Unflatten(1, (128, 4, 4)),
+                             *convt(128, 64, 2, 0), *convt(64, 64, 1, 0), *convt(64, 32, 2, 1), *convt(32, 32, 1, 0),
+                             *convt(32, 1, 2, 1, last=True))
+    raise SystemExit(f"unknown model {kind}")
+
+
+def torch_worker(args):
+    """Runs in a child process: prints one JSON line like `ae bench train --json`."""
+    import resource
+
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    model = build(args.model, args.latent)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.MSELoss()
+    data = torch.rand(8 * args.batch, 1, 28, 28)
+    batches = [data[i * args.batch:(i + 1) * args.batch] for i in range(8)]
+    step = 0
+
+    def run(n):
+        nonlocal step
+        for _ in range(n):
+            x = batches[step % 8]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), x)
+            loss.backward()
+            opt.step()
+            step += 1
+
+    run(args.warmup)
+    rates = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        run(args.steps)
+        rates.append(args.steps * args.batch / (time.perf_counter() - t0))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"model": args.model, "images_per_second": statistics.median(rates), "peak_rss_mb": rss_mb,
+                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--models", default="mlp,cnn3,cnn5")
+    p.add_argument("--model", help=argparse.SUPPRESS)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--latent", type=int, default=32)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=0, help="timed steps per repeat (default: by model)")
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--ae", default=".build/release/ae")
+    p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.torch_worker:
+        return torch_worker(args)
+    if not os.path.exists(args.ae):
+        sys.exit(f"error: {args.ae} not found; run `swift build -c release` first")
+    default_steps = {"mlp": 200, "cnn3": 40, "cnn5": 15}
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    print(f"{args.threads} threads, batch {args.batch}, latent {args.latent}, Adam + MSE, {args.rounds} alternating rounds (medians)")
+    print(f"{'model':6} {'ours img/s':>11} {'PyTorch img/s':>14} {'speedup':>8} {'ours RSS MB':>12} {'PyTorch RSS MB':>15}")
+    for model in args.models.split(","):
+        steps = str(args.steps or default_steps.get(model, 20))
+        common = ["--batch", str(args.batch), "--latent", str(args.latent), "--steps", steps,
+                  "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            out = subprocess.run([args.ae, "bench", "train", "--model", model, "--threads", str(args.threads), "--json"]
+                                 + common, check=True, capture_output=True, text=True, env=env).stdout
+            ours.append(json.loads(out.strip().splitlines()[-1]))
+            out = subprocess.run([sys.executable, __file__, "--torch-worker", "--model", model, "--threads",
+                                  str(args.threads)] + common, check=True, capture_output=True, text=True, env=env).stdout
+            theirs.append(json.loads(out.strip().splitlines()[-1]))
+        o = statistics.median(r["images_per_second"] for r in ours)
+        t = statistics.median(r["images_per_second"] for r in theirs)
+        orss = statistics.median(r["peak_rss_mb"] for r in ours)
+        trss = statistics.median(r["peak_rss_mb"] for r in theirs)
+        print(f"{model:6} {o:11.0f} {t:14.0f} {o / t:7.2f}x {orss:12.0f} {trss:15.0f}", flush=True)
+    print(f"PyTorch {theirs[-1]['torch']}")
+
+
+if __name__ == "__main__":
+    main()

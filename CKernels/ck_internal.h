@@ -1,0 +1,71 @@
+// Internal helpers shared by the kernel families: architecture flags, per-ISA prototypes, and the
+// deterministic parallel loop over fixed-size chunks.
+#ifndef CK_INTERNAL_H
+#define CK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "include/ck_dispatch.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define CK_ARCH_X86 1
+#else
+#define CK_ARCH_X86 0
+#endif
+#if defined(__aarch64__) || defined(_M_ARM64)
+#define CK_ARCH_ARM64 1
+#else
+#define CK_ARCH_ARM64 0
+#endif
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define CK_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define CK_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define CK_RESTRICT __restrict
+
+/// Declares name_avx2, name_avx512 and name_neon with one signature (only the ones this architecture
+/// builds are ever referenced).
+#define CK_ISA_PROTOS(ret, name, args) \
+    ret name##_avx2 args;              \
+    ret name##_avx512 args;            \
+    ret name##_neon args;
+
+/// Fills a per-ISA table from the _ref / _avx2 / _avx512 / _neon variants of one function.
+#if CK_ARCH_X86
+#define CK_ISA_TABLE(name) { [CK_ISA_SCALAR] = name##_ref, [CK_ISA_AVX2] = name##_avx2, \
+                             [CK_ISA_AVX512] = name##_avx512, [CK_ISA_NEON] = name##_ref }
+#elif CK_ARCH_ARM64
+#define CK_ISA_TABLE(name) { [CK_ISA_SCALAR] = name##_ref, [CK_ISA_AVX2] = name##_ref, \
+                             [CK_ISA_AVX512] = name##_ref, [CK_ISA_NEON] = name##_neon }
+#else
+#define CK_ISA_TABLE(name) { [CK_ISA_SCALAR] = name##_ref, [CK_ISA_AVX2] = name##_ref, \
+                             [CK_ISA_AVX512] = name##_ref, [CK_ISA_NEON] = name##_ref }
+#endif
+
+/// The variant of `name` for the active ISA (a table lookup; the table is built at compile time).
+#define CK_PICK(type, name) \
+    (((const type[CK_ISA_COUNT])CK_ISA_TABLE(name))[ck_isa_active()])
+
+/// Elements per chunk of a parallel elementwise loop. Fixed, so the split (and every chunked reduction)
+/// is the same whatever the thread count.
+#define CK_CHUNK ((int64_t)16384)
+
+/// Threads worth using for `work_items` independent items (at most ck_threads()).
+static inline int ck_threads_for(int64_t work_items) {
+    int t = ck_threads();
+    if (work_items < t) t = (int)(work_items < 1 ? 1 : work_items);
+    return t;
+}
+
+/// for (start, len) over [0, n) in CK_CHUNK pieces, in parallel when there is more than one chunk:
+///   CK_PARALLEL_CHUNKS(n, start, len) { body using start, len }
+#define CK_PARALLEL_CHUNKS(n, start, len)                                                          \
+    _Pragma("omp parallel for num_threads(ck_threads_for(((n) + CK_CHUNK - 1) / CK_CHUNK)) schedule(static)") \
+    for (int64_t ck_chunk_ = 0; ck_chunk_ < ((n) + CK_CHUNK - 1) / CK_CHUNK; ck_chunk_++)             \
+        for (int64_t start = ck_chunk_ * CK_CHUNK, len = CK_MIN(CK_CHUNK, (n) - start), ck_once_ = 1; \
+             ck_once_; ck_once_ = 0)
+
+#endif

@@ -1,0 +1,267 @@
+// Conv2d and ConvTranspose2d (NCHW, PyTorch semantics): geometry checks and the entry points, forward and
+// backward side by side. Each call is lowered to packed GEMMs over groups of images (ck_sgemm, which is
+// multithreaded and thread-count independent) plus the data movement in conv_im2col.c:
+//
+//   Conv2d forward            y  = W · im2col(x)              + bias   (lower)
+//   Conv2d backward-data      dx = col2im(Wᵀ · rows(dy))               (raise)
+//   ConvTranspose2d forward   y  = col2im(Wᵀ · rows(x))       + bias   (raise: Conv2d's backward-data)
+//   ConvTranspose2d bwd-data  dx = W · im2col(dy)                      (lower: Conv2d's forward)
+//   weight gradients          dW = rows(column side) · im2col(image side)ᵀ
+//
+// Why batch images into one GEMM instead of one GEMM per image: per-image GEMMs have n = out_h*out_w (49
+// at 7x7), far too thin for the register tiles; a group of images makes n = images*out_h*out_w and the
+// GEMM runs near peak. Small layers take the whole batch in one GEMM; large ones are split into groups
+// whose lowered matrix stays in cache (group_images). Workspace: (rows + col_c) * group pixels floats.
+#include "conv.h"
+#include "include/ck_conv.h"
+#include "include/ck_gemm.h"
+
+#include <string.h>
+
+// MARK: geometry
+
+/// Largest accepted extent of any single dimension; keeps every product below overflow when checked.
+#define CONV_DIM_LIMIT ((int64_t)1 << 24)
+
+static int dims_ok(const ck_conv_shape *s) {
+    if (!s) return 0;
+    const int64_t d[] = {s->in_channels, s->in_h, s->in_w, s->out_channels, s->kernel_h, s->kernel_w, s->stride};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        if (d[i] < 1 || d[i] > CONV_DIM_LIMIT) return 0;
+    return s->batch >= 0 && s->batch <= CONV_DIM_LIMIT && s->padding >= 0 && s->padding <= CONV_DIM_LIMIT;
+}
+
+/// Conv2d: (in + 2 pad - k) / stride + 1, or -1 when the padded input is smaller than the kernel.
+static int64_t conv_out(const ck_conv_shape *s, int64_t in, int64_t k) {
+    if (!dims_ok(s)) return -1;
+    const int64_t span = in + 2 * s->padding - k;
+    return span < 0 ? -1 : span / s->stride + 1;
+}
+
+/// ConvTranspose2d: (in - 1) stride - 2 pad + k + output_padding, with 0 <= output_padding < stride.
+static int64_t conv_transpose_out(const ck_conv_shape *s, int64_t in, int64_t k) {
+    if (!dims_ok(s) || s->output_padding < 0 || s->output_padding >= s->stride) return -1;
+    const int64_t out = (in - 1) * s->stride - 2 * s->padding + k + s->output_padding;
+    return out < 1 ? -1 : out;
+}
+
+int64_t ck_conv2d_out_h(const ck_conv_shape *s) { return s ? conv_out(s, s->in_h, s->kernel_h) : -1; }
+int64_t ck_conv2d_out_w(const ck_conv_shape *s) { return s ? conv_out(s, s->in_w, s->kernel_w) : -1; }
+int64_t ck_conv_transpose2d_out_h(const ck_conv_shape *s) { return s ? conv_transpose_out(s, s->in_h, s->kernel_h) : -1; }
+int64_t ck_conv_transpose2d_out_w(const ck_conv_shape *s) { return s ? conv_transpose_out(s, s->in_w, s->kernel_w) : -1; }
+
+/// Fills the two-sided geometry (conv.h) of a layer; 0, or -1 when the shape is invalid.
+static int make_geom(conv_geom *g, const ck_conv_shape *s, int transposed) {
+    const int64_t oh = transposed ? ck_conv_transpose2d_out_h(s) : ck_conv2d_out_h(s);
+    const int64_t ow = transposed ? ck_conv_transpose2d_out_w(s) : ck_conv2d_out_w(s);
+    if (oh < 1 || ow < 1) return -1;
+    // The image side is the one the window slides over: Conv2d's input, ConvTranspose2d's output (a
+    // transposed conv is the adjoint of the Conv2d that maps its output back to its input).
+    const int64_t in[3] = {s->in_channels, s->in_h, s->in_w}, out[3] = {s->out_channels, oh, ow};
+    const int64_t *im = transposed ? out : in, *col = transposed ? in : out;
+    *g = (conv_geom){.batch = s->batch, .im_c = im[0], .im_h = im[1], .im_w = im[2],
+                     .col_c = col[0], .col_h = col[1], .col_w = col[2],
+                     .kh = s->kernel_h, .kw = s->kernel_w, .stride = s->stride, .pad = s->padding};
+    return 0;
+}
+
+/// Images per GEMM: as many as keep the lowered matrix of one group near CONV_GROUP_FLOATS (a few MB,
+/// so im2col writes it and the GEMM's packing reads it back from cache instead of DRAM; at 28x28 stride 1
+/// the whole-batch matrix is 115 MB; measured: 48 -> 28 ms forward at batch 128; 4x larger groups lost
+/// the gain, 4x smaller ones were no better). Small layers still run the whole batch in one GEMM. Depends only
+/// on the shape, so the summation order (and the result) does not depend on the thread count.
+#define CONV_GROUP_FLOATS ((int64_t)1 << 20)
+
+/// a * b for non-negative operands, saturating at INT64_MAX (which every later size check rejects).
+static int64_t sat_mul(int64_t a, int64_t b) {
+    int64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+static int64_t group_images(const conv_geom *g) {
+    const int64_t per_image = sat_mul(sat_mul(g->im_c, g->kh * g->kw), g->col_h * g->col_w);
+    return CK_MAX((int64_t)1, CK_MIN(g->batch, CONV_GROUP_FLOATS / CK_MAX(per_image, (int64_t)1)));
+}
+
+/// Workspace floats: one group's lowered matrix (rows x n) and channel-major column side (col_c x n).
+static int64_t geom_workspace(const conv_geom *g) {
+    const int64_t rows = sat_mul(g->im_c, g->kh * g->kw), n = sat_mul(group_images(g), g->col_h * g->col_w);
+    if (rows == INT64_MAX) return -1;
+    const int64_t total = sat_mul(rows + g->col_c, n);
+    // Also reject shapes whose tensors could not be indexed (every index below is an int64_t product).
+    const int64_t im = sat_mul(sat_mul(g->batch, g->im_c), sat_mul(g->im_h, g->im_w));
+    const int64_t col = sat_mul(sat_mul(g->batch, g->col_c), g->col_h * g->col_w);
+    if (total == INT64_MAX || im == INT64_MAX || col == INT64_MAX || sat_mul(rows, g->col_c) == INT64_MAX) return -1;
+    return g->batch == 0 ? 0 : total;
+}
+
+static int64_t workspace_size(const ck_conv_shape *s, int transposed) {
+    conv_geom g;
+    return make_geom(&g, s, transposed) ? -1 : geom_workspace(&g);
+}
+int64_t ck_conv2d_workspace_size(const ck_conv_shape *s) { return workspace_size(s, 0); }
+int64_t ck_conv_transpose2d_workspace_size(const ck_conv_shape *s) { return workspace_size(s, 1); }
+
+/// The geometry for a call, checking the shape, the workspace and the required pointers.
+static int prepare(conv_geom *g, const ck_conv_shape *s, int transposed, const float *workspace, int pointers_ok) {
+    if (!pointers_ok || make_geom(g, s, transposed)) return -1;
+    const int64_t ws = geom_workspace(g);
+    return ws < 0 || (ws > 0 && !workspace) ? -1 : 0;
+}
+
+// MARK: the three lowered operations, on one group of images
+//
+// W is always viewed as (col_c, rows) with rows = im_c*kh*kw: Conv2d's (out, in, kh, kw) and
+// ConvTranspose2d's (in, out, kh, kw) are both (column-side channels, image-side channels * kh * kw).
+// Workspace layout: col = ws[0 : rows*n], cm = ws[rows*n : (rows+col_c)*n] (channel-major column side),
+// n = group images * col_h * col_w. `g` is the geometry of the group (g->batch = its image count) and the
+// tensor pointers point at its first image.
+
+typedef struct { int64_t rows, n, plane; float *col, *cm; } lowered;
+
+static lowered lowered_of(const conv_geom *g, float *ws) {
+    lowered l = {.rows = g->im_c * g->kh * g->kw, .plane = g->col_h * g->col_w};
+    l.n = g->batch * l.plane;
+    l.col = ws;
+    l.cm = ws + l.rows * l.n;
+    return l;
+}
+
+/// Column-side tensor = W · im2col(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
+/// `col_ready`: the lowered matrix of this image is already in the workspace.
+static int conv_lower(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
+                      float *ws, int col_ready) {
+    const lowered l = lowered_of(g, ws);
+    if (!col_ready) ck_conv_im2col(l.col, im, g);
+    if (ck_sgemm(CK_NO_TRANS, CK_NO_TRANS, g->col_c, l.n, l.rows, 1.0f, w, l.rows, l.col, l.n, 0.0f, l.cm, l.n))
+        return -1;
+    ck_conv_rows_to_nchw(out, l.cm, bias, g->batch, g->col_c, l.plane);
+    return 0;
+}
+
+/// Image-side tensor = col2im(Wᵀ · rows(column side)) + bias (Conv2d backward-data, ConvTranspose2d
+/// forward). `cm_ready`: the channel-major column side is already in the workspace.
+static int conv_raise(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
+                      float *ws, int cm_ready) {
+    const lowered l = lowered_of(g, ws);
+    if (!cm_ready) ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
+    if (ck_sgemm(CK_TRANS, CK_NO_TRANS, l.rows, l.n, g->col_c, 1.0f, w, l.rows, l.cm, l.n, 0.0f, l.col, l.n))
+        return -1;
+    ck_conv_col2im(im, l.col, bias, g);
+    return 0;
+}
+
+void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len) {
+    for (int j = 0; j < nb; j++) {
+        float acc = 0.0f;
+        for (int64_t k = 0; k < len; k++) acc += a[k] * b[j * ldb + k];
+        out[j] = acc;
+    }
+}
+
+/// dW (col_c, rows) = beta dW + cm · colᵀ as col_c*rows dot products of length n, for skinny layers (one
+/// channel on a side: rows = 9 or col_c = 1) where the GEMM's register tile is mostly padding and its
+/// row split packs all of B once per thread. Each output is one thread's fixed-order dot product.
+static void weight_grad_dots(float *dw, const float *cm, const float *col, int64_t col_c, int64_t rows, int64_t n,
+                             float beta) {
+    typedef void (*dot4_fn)(float *, const float *, const float *, int64_t, int, int64_t);
+    const dot4_fn dot4 = CK_PICK(dot4_fn, ck_conv_dot4_impl);
+    const int64_t jblocks = (rows + 3) / 4, items = col_c * jblocks;
+    #pragma omp parallel for num_threads(ck_conv_threads(items, col_c * rows * n / 8)) schedule(static)
+    for (int64_t it = 0; it < items; it++) {
+        const int64_t i = it / jblocks, j0 = (it % jblocks) * 4;
+        const int nb = (int)CK_MIN((int64_t)4, rows - j0);
+        float r[4];
+        dot4(r, cm + i * n, col + j0 * n, n, nb, n);
+        float *d = dw + i * rows + j0;
+        for (int j = 0; j < nb; j++) d[j] = (beta == 0.0f ? 0.0f : d[j]) + r[j];
+    }
+}
+
+/// dW (col_c, rows) (+)= rows(column side) · im2col(image side)ᵀ: k runs over the group's pixels; groups
+/// after the first accumulate (beta = 1). Leaves both operands in the workspace for the data gradient.
+static int conv_weight_grad(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws,
+                            float beta) {
+    const lowered l = lowered_of(g, ws);
+    ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
+    ck_conv_im2col(l.col, im, g);
+    // Skinny: measured at batch 128 (1->32 and 32->1, rows = 9), the dots take about half the GEMM's time.
+    if (l.rows < 16 || g->col_c < 4) {
+        weight_grad_dots(dw, l.cm, l.col, g->col_c, l.rows, l.n, beta);
+        return 0;
+    }
+    return ck_sgemm(CK_NO_TRANS, CK_TRANS, g->col_c, l.rows, l.n, 1.0f, l.cm, l.n, l.col, l.n, beta, dw, l.rows);
+}
+
+/// Group `index` of the batch: its geometry and the offsets (in floats) of its first image on each side.
+typedef struct { conv_geom g; int64_t im_off, col_off; } group;
+
+static int64_t group_count(const conv_geom *g) {
+    const int64_t per = group_images(g);
+    return (g->batch + per - 1) / per;
+}
+
+static group group_at(const conv_geom *g, int64_t index) {
+    const int64_t per = group_images(g), b0 = index * per;
+    group r = {.g = *g};
+    r.g.batch = CK_MIN(per, g->batch - b0);
+    r.im_off = b0 * g->im_c * g->im_h * g->im_w;
+    r.col_off = b0 * g->col_c * g->col_h * g->col_w;
+    return r;
+}
+
+// MARK: Conv2d
+
+int ck_conv2d_forward(float *y, const float *x, const float *w, const float *bias, const ck_conv_shape *s,
+                      float *workspace) {
+    conv_geom g;
+    if (prepare(&g, s, 0, workspace, y && x && w)) return -1;
+    for (int64_t i = 0; i < group_count(&g); i++) {
+        const group p = group_at(&g, i);
+        if (conv_lower(y + p.col_off, x + p.im_off, w, bias, &p.g, workspace, 0)) return -1;
+    }
+    return 0;
+}
+
+int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, const float *x, const float *w,
+                       const ck_conv_shape *s, float *workspace) {
+    conv_geom g;
+    if (prepare(&g, s, 0, workspace, dy && (!dw || x) && (!dx || w))) return -1;
+    if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
+    for (int64_t i = 0; i < group_count(&g); i++) {
+        const group p = group_at(&g, i);
+        // dW first: it leaves rows(dy) in the workspace, which dx's GEMM reads next.
+        if (dw && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
+        if (dx && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace, dw != NULL)) return -1;
+    }
+    if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.col_c, g.col_h * g.col_w);
+    return 0;
+}
+
+// MARK: ConvTranspose2d
+
+int ck_conv_transpose2d_forward(float *y, const float *x, const float *w, const float *bias,
+                                const ck_conv_shape *s, float *workspace) {
+    conv_geom g;
+    if (prepare(&g, s, 1, workspace, y && x && w)) return -1;
+    for (int64_t i = 0; i < group_count(&g); i++) {
+        const group p = group_at(&g, i);
+        if (conv_raise(y + p.im_off, x + p.col_off, w, bias, &p.g, workspace, 0)) return -1;
+    }
+    return 0;
+}
+
+int ck_conv_transpose2d_backward(float *dx, float *dw, float *dbias, const float *dy, const float *x,
+                                 const float *w, const ck_conv_shape *s, float *workspace) {
+    conv_geom g;
+    if (prepare(&g, s, 1, workspace, dy && (!dw || x) && (!dx || w))) return -1;
+    if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
+    for (int64_t i = 0; i < group_count(&g); i++) {
+        const group p = group_at(&g, i);
+        // dW first: it leaves im2col(dy) in the workspace, which dx's GEMM reads next.
+        if (dw && conv_weight_grad(dw, x + p.col_off, dy + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
+        if (dx && conv_lower(dx + p.col_off, dy + p.im_off, w, NULL, &p.g, workspace, dw != NULL)) return -1;
+    }
+    if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.im_c, g.im_h * g.im_w);
+    return 0;
+}

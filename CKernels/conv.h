@@ -1,0 +1,43 @@
+// Convolution internals shared by conv.c (entry points, GEMM lowering) and conv_im2col.c (data movement).
+//
+// Every conv call is expressed on one geometry with two sides:
+//   image side   the tensor the kernel window slides over: Conv2d's input x, ConvTranspose2d's output y.
+//   column side  the tensor with one value per window position: Conv2d's output y, ConvTranspose2d's input x.
+// The lowered ("column") matrix has one row per (image channel, ki, kj) and one column per (b, oh, ow)
+// of the column side: rows = im_c * kh * kw, cols = batch * col_h * col_w.
+// Conv2d forward and ConvTranspose2d backward-data are im2col + GEMM; Conv2d backward-data and
+// ConvTranspose2d forward are GEMM + col2im; both weight gradients are one GEMM over the batch.
+#ifndef CK_CONV_INTERNAL_H
+#define CK_CONV_INTERNAL_H
+#include "ck_internal.h"
+
+typedef struct conv_geom {
+    int64_t batch;
+    int64_t im_c, im_h, im_w;     // image side
+    int64_t col_c, col_h, col_w;  // column side
+    int64_t kh, kw, stride, pad;
+} conv_geom;
+
+/// col (im_c*kh*kw, batch*col_h*col_w) = windows of im (batch, im_c, im_h, im_w), zero outside the image.
+void ck_conv_im2col(float *col, const float *im, const conv_geom *g);
+/// im (batch, im_c, im_h, im_w) = bias[c] (or 0) + sum of the col entries that map to each pixel, added in
+/// (ki, kj) order by one thread per (b, c) plane.
+void ck_conv_col2im(float *im, const float *col, const float *bias, const conv_geom *g);
+/// rows (ch, batch*plane) = t (batch, ch, plane): channel-major view of an NCHW tensor.
+void ck_conv_nchw_to_rows(float *rows, const float *t, int64_t batch, int64_t ch, int64_t plane);
+/// t (batch, ch, plane) = rows (ch, batch*plane) + bias[c] (bias may be NULL).
+void ck_conv_rows_to_nchw(float *t, const float *rows, const float *bias, int64_t batch, int64_t ch, int64_t plane);
+/// out[c] = sum over b and p of t[b, c, p], one channel per thread, fixed order.
+void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch, int64_t plane);
+
+/// out[j] = sum_k a[k] b[j*ldb + k] for j < nb <= 4 (scalar reference in conv.c, SIMD in conv_simd.h).
+void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len);
+CK_ISA_PROTOS(void, ck_conv_dot4_impl, (float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len))
+
+/// Threads for a data-movement loop of `items` pieces moving `floats` values in total (1 when small:
+/// waking the team costs more than copying a few thousand floats).
+static inline int ck_conv_threads(int64_t items, int64_t floats) {
+    return floats < 32768 ? 1 : ck_threads_for(items);
+}
+
+#endif

@@ -1,0 +1,285 @@
+// GEMM and the linear layer: packing, the cache-blocked loop nest and its threading. The micro-kernels are
+// in gemm_simd.h (one per ISA) and, for the scalar path, below.
+#include "gemm.h"
+#include "elementwise.h"
+#include "include/ck_gemm.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// MARK: scalar micro-kernel (reference ISA): 4 x 8 tile
+
+enum { REF_MR = 4, REF_NR = 8 };
+
+static void gemm_micro_ref(int64_t kc, const float *CK_RESTRICT ap, const float *CK_RESTRICT bp,
+                           float *CK_RESTRICT c, int64_t ldc, float alpha, float beta) {
+    float acc[REF_MR][REF_NR] = {{0}};
+    for (int64_t p = 0; p < kc; p++, ap += REF_MR, bp += REF_NR)
+        for (int i = 0; i < REF_MR; i++)
+            for (int j = 0; j < REF_NR; j++) acc[i][j] += ap[i] * bp[j];
+    for (int i = 0; i < REF_MR; i++)
+        for (int j = 0; j < REF_NR; j++)
+            c[i * ldc + j] = alpha * acc[i][j] + (beta == 0.0f ? 0.0f : beta * c[i * ldc + j]);
+}
+
+void ck_gemm_config_ref(ck_gemm_config *cfg) {
+    *cfg = (ck_gemm_config){.mr = REF_MR, .nr = REF_NR, .kc = 256, .mc = 512, .nc = 512, .micro = gemm_micro_ref};
+}
+
+// MARK: per-thread packing buffers
+//
+// Sizes are bounded by the block sizes, so each thread allocates at most once (the first call at a given
+// ISA); nothing is allocated in steady state. Freed when the thread exits.
+
+static pthread_key_t buffer_key;
+static pthread_once_t buffer_key_once = PTHREAD_ONCE_INIT;
+
+typedef struct { float *data; size_t capacity; } thread_buffer;
+
+static void free_thread_buffers(void *p) {
+    thread_buffer *b = p;
+    free(b[0].data);
+    free(b[1].data);
+    free(b);
+}
+static void make_buffer_key(void) { pthread_key_create(&buffer_key, free_thread_buffers); }
+
+/// This thread's buffer `slot` (0 or 1) with room for `floats`, 64-byte aligned; NULL if out of memory.
+static float *thread_buffer_get(int slot, size_t floats) {
+    pthread_once(&buffer_key_once, make_buffer_key);
+    thread_buffer *b = pthread_getspecific(buffer_key);
+    if (!b) {
+        b = calloc(2, sizeof *b);
+        if (!b) return NULL;
+        pthread_setspecific(buffer_key, b);
+    }
+    if (b[slot].capacity < floats) {
+        free(b[slot].data);
+        const size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+        b[slot].data = aligned_alloc(64, bytes);
+        b[slot].capacity = b[slot].data ? floats : 0;
+    }
+    return b[slot].data;
+}
+
+// MARK: packing
+
+/// One operand view: element (r, c) of op(X) is x[r*ld + c], or x[c*ld + r] when transposed.
+typedef struct { const float *x; int64_t ld; int trans; } operand;
+
+/// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(A) into MR-row micro-panels: panel q holds, for each
+/// column p, the MR values of rows q*MR .. q*MR+MR-1 (zero past `rows`).
+static void pack_a(float *CK_RESTRICT dst, operand a, int64_t r0, int64_t rows, int64_t c0, int64_t cols, int mr) {
+    for (int64_t q = 0; q < rows; q += mr, dst += mr * cols) {
+        const int64_t valid = CK_MIN((int64_t)mr, rows - q);
+        if (!a.trans) {
+            // Sequential writes from `valid` row streams (faster than scattering one row at a time).
+            const float *src = a.x + (r0 + q) * a.ld + c0;
+            for (int64_t p = 0; p < cols; p++)
+                for (int64_t i = 0; i < valid; i++) dst[p * mr + i] = src[i * a.ld + p];
+        } else {
+            for (int64_t p = 0; p < cols; p++) {
+                const float *src = a.x + (c0 + p) * a.ld + r0 + q;
+                for (int64_t i = 0; i < valid; i++) dst[p * mr + i] = src[i];
+            }
+        }
+        for (int64_t i = valid; i < mr; i++)
+            for (int64_t p = 0; p < cols; p++) dst[p * mr + i] = 0.0f;
+    }
+}
+
+/// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(B) into NR-column micro-panels: panel q holds, for
+/// each row p, the NR values of columns q*NR .. q*NR+NR-1 (zero past `cols`).
+static void pack_b(float *CK_RESTRICT dst, operand b, int64_t r0, int64_t rows, int64_t c0, int64_t cols, int nr) {
+    for (int64_t q = 0; q < cols; q += nr, dst += nr * rows) {
+        const int64_t valid = CK_MIN((int64_t)nr, cols - q);
+        if (!b.trans) {
+            for (int64_t p = 0; p < rows; p++) {
+                const float *src = b.x + (r0 + p) * b.ld + c0 + q;
+                float *d = dst + p * nr;
+                memcpy(d, src, (size_t)valid * sizeof(float));
+                for (int64_t j = valid; j < nr; j++) d[j] = 0.0f;
+            }
+        } else {
+            for (int64_t j = 0; j < valid; j++) {
+                const float *src = b.x + (c0 + q + j) * b.ld + r0;
+                for (int64_t p = 0; p < rows; p++) dst[p * nr + j] = src[p];
+            }
+            for (int64_t p = 0; p < rows; p++)
+                for (int64_t j = valid; j < nr; j++) dst[p * nr + j] = 0.0f;
+        }
+    }
+}
+
+// MARK: the loop nest
+
+/// Runs the micro-kernel over one packed Ap block (mc x kc) and Bp block (kc x nc) into C at (ic, jc).
+static void macro_kernel(const ck_gemm_config *cfg, const float *ap, const float *bp, int64_t mc, int64_t nc,
+                         int64_t kc, float alpha, float beta, float *c, int64_t ldc) {
+    const int mr = cfg->mr, nr = cfg->nr;
+    float edge[32 * 32] __attribute__((aligned(64)));  // one register tile (MR, NR <= 32)
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+        const int64_t rows = CK_MIN((int64_t)mr, mc - ir);
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+            const int64_t cols = CK_MIN((int64_t)nr, nc - jr);
+            const float *a_panel = ap + ir * kc, *b_panel = bp + jr * kc;
+            float *c_tile = c + ir * ldc + jr;
+            if (rows == mr && cols == nr) {
+                cfg->micro(kc, a_panel, b_panel, c_tile, ldc, alpha, beta);
+            } else {
+                cfg->micro(kc, a_panel, b_panel, edge, nr, alpha, 0.0f);
+                for (int64_t i = 0; i < rows; i++)
+                    for (int64_t j = 0; j < cols; j++)
+                        c_tile[i * ldc + j] = edge[i * nr + j] + (beta == 0.0f ? 0.0f : beta * c_tile[i * ldc + j]);
+            }
+        }
+    }
+}
+
+/// kc for a k dimension: k split into equal blocks no larger than the configured kc.
+static int64_t block_kc(const ck_gemm_config *cfg, int64_t k) {
+    const int64_t blocks = (k + cfg->kc - 1) / cfg->kc;
+    return (k + blocks - 1) / blocks;
+}
+
+/// The whole product for C rows [m0, m1) and columns [n0, n1) on one thread, with private buffers.
+static int gemm_serial(const ck_gemm_config *cfg, operand a, operand b, int64_t m0, int64_t m1, int64_t n0,
+                       int64_t n1, int64_t k, float alpha, float beta, float *c, int64_t ldc) {
+    const int64_t kc_max = block_kc(cfg, k);
+    const int64_t mc_max = CK_MIN(cfg->mc, ((m1 - m0 + cfg->mr - 1) / cfg->mr) * cfg->mr);
+    const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
+    float *ap = thread_buffer_get(0, (size_t)(mc_max * kc_max));
+    float *bp = thread_buffer_get(1, (size_t)(kc_max * nc_max));
+    if (!ap || !bp) return -1;
+    for (int64_t ic = m0; ic < m1; ic += cfg->mc) {
+        const int64_t mc = CK_MIN(cfg->mc, m1 - ic);
+        for (int64_t pc = 0; pc < k; pc += kc_max) {
+            const int64_t kc = CK_MIN(kc_max, k - pc);
+            pack_a(ap, a, ic, mc, pc, kc, cfg->mr);
+            const float block_beta = pc == 0 ? beta : 1.0f;
+            for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
+                const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
+                pack_b(bp, b, pc, kc, jc, nc, cfg->nr);
+                macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c + ic * ldc + jc, ldc);
+            }
+        }
+    }
+    return 0;
+}
+
+/// Column split with a shared Ap: thread t of nt computes C[0:m, n0:n1] (its strip). The threads pack each
+/// Ap block together (each a share of its micro-panels), wait, then each packs its own Bp and runs the
+/// macro-kernel; a second barrier keeps Ap intact until every thread is done with it.
+static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, operand a, operand b, int64_t m, int64_t n0,
+                          int64_t n1, int64_t k, float alpha, float beta, float *c, int64_t ldc, int t, int nt,
+                          int *status) {
+    const int64_t kc_max = block_kc(cfg, k);
+    const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
+    float *bp = n0 < n1 ? thread_buffer_get(1, (size_t)(kc_max * CK_MAX(nc_max, 1))) : NULL;
+    if (n0 < n1 && !bp) *status = 1;
+    for (int64_t ic = 0; ic < m; ic += cfg->mc) {
+        const int64_t mc = CK_MIN(cfg->mc, m - ic), panels = (mc + cfg->mr - 1) / cfg->mr;
+        for (int64_t pc = 0; pc < k; pc += kc_max) {
+            const int64_t kc = CK_MIN(kc_max, k - pc);
+            const int64_t first = panels * t / nt, last = panels * (t + 1) / nt;
+            if (first < last)
+                pack_a(ap + first * cfg->mr * kc, a, ic + first * cfg->mr,
+                       CK_MIN(mc, last * cfg->mr) - first * cfg->mr, pc, kc, cfg->mr);
+            #pragma omp barrier
+            const float block_beta = pc == 0 ? beta : 1.0f;
+            if (bp) {
+                for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
+                    const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
+                    pack_b(bp, b, pc, kc, jc, nc, cfg->nr);
+                    macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c + ic * ldc + jc, ldc);
+                }
+            }
+            #pragma omp barrier
+        }
+    }
+}
+
+/// C = beta * C for the k == 0 case (and alpha == 0): no product to add.
+static void scale_c(float *c, int64_t ldc, int64_t m, int64_t n, float beta) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+}
+
+int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,
+             float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+             float beta, float *c, int64_t ldc) {
+    if (m < 0 || n < 0 || k < 0) return -1;
+    if (ldc < n || lda < (transa == CK_NO_TRANS ? k : m) || ldb < (transb == CK_NO_TRANS ? n : k)) return -1;
+    if (m == 0 || n == 0) return 0;
+    if (k == 0 || alpha == 0.0f) {
+        scale_c(c, ldc, m, n, beta);
+        return 0;
+    }
+    ck_gemm_config cfg;
+    ((void (*const[CK_ISA_COUNT])(ck_gemm_config *))CK_ISA_TABLE(ck_gemm_config))[ck_isa_active()](&cfg);
+    const operand av = {a, lda, transa == CK_TRANS}, bv = {b, ldb, transb == CK_TRANS};
+
+    // Threads split C into column strips (when n is wide; they share the packed A) or row strips (each
+    // packs its own A and B), each a multiple of the register tile. Every element is computed by exactly one
+    // thread with the same k order, so the result does not depend on the thread count.
+    const int64_t col_tiles = (n + cfg.nr - 1) / cfg.nr, row_tiles = (m + cfg.mr - 1) / cfg.mr;
+    const double flops = 2.0 * (double)m * (double)n * (double)k;
+    const int threads = flops < 2e5 ? 1 : ck_threads_for(CK_MAX(col_tiles, row_tiles));
+    const int split_columns = col_tiles >= 2 * threads || col_tiles >= row_tiles;
+    float *shared_ap = NULL;
+    if (split_columns) {
+        const int64_t kc_max = block_kc(&cfg, k);
+        const int64_t mc_max = CK_MIN(cfg.mc, ((m + cfg.mr - 1) / cfg.mr) * cfg.mr);
+        shared_ap = thread_buffer_get(0, (size_t)(mc_max * kc_max));
+        if (!shared_ap) return -1;
+    }
+    int status = 0;
+    #pragma omp parallel num_threads(threads) reduction(|: status)
+    {
+#ifdef _OPENMP
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+        const int t = 0, nt = 1;
+#endif
+        const int64_t tiles = split_columns ? col_tiles : row_tiles, tile = split_columns ? cfg.nr : cfg.mr;
+        const int64_t first = tiles * t / nt, last = tiles * (t + 1) / nt;
+        if (split_columns) {
+            gemm_shared_a(&cfg, shared_ap, av, bv, m, first * tile, CK_MIN(n, last * tile), k, alpha, beta, c, ldc,
+                          t, nt, &status);
+        } else if (first < last) {
+            status |= gemm_serial(&cfg, av, bv, first * tile, CK_MIN(m, last * tile), 0, n, k, alpha, beta, c, ldc);
+        }
+    }
+    return status ? -1 : 0;
+}
+
+// MARK: linear layer
+
+void ck_sum_rows(float *out, const float *x, int64_t rows, int64_t cols) {
+    // Each column is summed top to bottom by one thread: the order never depends on the thread count.
+    typedef void (*axpy_fn)(float *, const float *, int64_t, float);
+    const axpy_fn axpy = CK_PICK(axpy_fn, ck_axpy_impl);
+    const int64_t block = 256, blocks = (cols + block - 1) / block;
+    #pragma omp parallel for num_threads(ck_threads_for(rows * cols >= 65536 ? blocks : 1)) schedule(static)
+    for (int64_t jb = 0; jb < blocks; jb++) {
+        const int64_t j0 = jb * block, len = CK_MIN(block, cols - j0);
+        memset(out + j0, 0, (size_t)len * sizeof(float));
+        for (int64_t i = 0; i < rows; i++) axpy(out + j0, x + i * cols + j0, len, 1.0f);
+    }
+}
+
+void ck_linear_forward(float *y, const float *x, const float *w, const float *bias,
+                       int64_t batch, int64_t in, int64_t out) {
+    if (bias)
+        for (int64_t i = 0; i < batch; i++) memcpy(y + i * out, bias, (size_t)out * sizeof(float));
+    ck_sgemm(CK_NO_TRANS, CK_TRANS, batch, out, in, 1.0f, x, in, w, in, bias ? 1.0f : 0.0f, y, out);
+}
+
+void ck_linear_backward(float *dx, float *dw, float *dbias,
+                        const float *dy, const float *x, const float *w,
+                        int64_t batch, int64_t in, int64_t out) {
+    if (dx) ck_sgemm(CK_NO_TRANS, CK_NO_TRANS, batch, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in);
+    if (dw) ck_sgemm(CK_TRANS, CK_NO_TRANS, out, in, batch, 1.0f, dy, out, x, in, 0.0f, dw, in);
+    if (dbias) ck_sum_rows(dbias, dy, batch, out);
+}

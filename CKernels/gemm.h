@@ -1,0 +1,28 @@
+// GEMM internals shared by gemm.c (loop nest, packing, threading) and gemm_simd.h (micro-kernels).
+//
+// Structure after BLIS, transposed for row-major C with the vector dimension along n:
+//   micro-kernel  C[MR x NR] (+)= Ap[MR x kc] * Bp[kc x NR], accumulators in registers; Ap is a packed
+//                 micro-panel (per k: MR values of op(A), broadcast), Bp a packed micro-panel (per k: NR
+//                 contiguous values of op(B), loaded as vectors).
+//   packing       op(A)[mc x kc] -> MR-row micro-panels, op(B)[kc x nc] -> NR-column micro-panels, zero-padded.
+//   loop nest     for ic (MC) / pc (KC) / jc (NC) / ir (MR) / jr (NR): Ap's micro-panel stays in L1 while
+//                 Bp's micro-panels stream from L2.
+#ifndef CK_GEMM_INTERNAL_H
+#define CK_GEMM_INTERNAL_H
+#include "ck_internal.h"
+
+/// c[MR x NR] (row stride ldc) = alpha * ap * bp + beta * c, over kc steps; beta == 0 ignores c.
+typedef void (*ck_gemm_micro_fn)(int64_t kc, const float *CK_RESTRICT ap, const float *CK_RESTRICT bp,
+                                 float *CK_RESTRICT c, int64_t ldc, float alpha, float beta);
+
+/// The register tile and cache blocking of one ISA's micro-kernel.
+typedef struct ck_gemm_config {
+    int mr, nr;            // register tile
+    int64_t kc, mc, nc;    // cache blocks: Ap block is mc x kc (L3), Bp block kc x nc (L2), micro-panel in L1
+    ck_gemm_micro_fn micro;
+} ck_gemm_config;
+
+void ck_gemm_config_ref(ck_gemm_config *cfg);
+CK_ISA_PROTOS(void, ck_gemm_config, (ck_gemm_config *cfg))
+
+#endif

@@ -1,0 +1,54 @@
+// 2-D convolution and transposed convolution, NCHW, square stride/padding.
+#ifndef CK_CONV_H
+#define CK_CONV_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Geometry of one convolution layer. For Conv2d the input is (batch, in_channels, in_h, in_w) and the
+/// output (batch, out_channels, out_h, out_w) with out = (in + 2 padding - kernel) / stride + 1.
+/// For ConvTranspose2d the roles swap: out = (in - 1) stride - 2 padding + kernel + output_padding
+/// (output_padding < stride); `output_padding` is ignored by Conv2d.
+typedef struct ck_conv_shape {
+    int64_t batch;
+    int64_t in_channels, in_h, in_w;
+    int64_t out_channels;
+    int64_t kernel_h, kernel_w;
+    int64_t stride, padding, output_padding;
+} ck_conv_shape;
+
+/// Output height/width of the layer; -1 when the geometry is invalid.
+int64_t ck_conv2d_out_h(const ck_conv_shape *s);
+int64_t ck_conv2d_out_w(const ck_conv_shape *s);
+int64_t ck_conv_transpose2d_out_h(const ck_conv_shape *s);
+int64_t ck_conv_transpose2d_out_w(const ck_conv_shape *s);
+
+/// Scratch floats the caller must pass as `workspace` to any Conv2d call with this shape (may be 0).
+int64_t ck_conv2d_workspace_size(const ck_conv_shape *s);
+/// Same for ConvTranspose2d.
+int64_t ck_conv_transpose2d_workspace_size(const ck_conv_shape *s);
+
+/// Conv2d forward. y (batch, out_channels, out_h, out_w); x (batch, in_channels, in_h, in_w);
+/// w (out_channels, in_channels, kernel_h, kernel_w); bias (out_channels) or NULL.
+/// Returns 0, or -1 for an invalid shape.
+int ck_conv2d_forward(float *y, const float *x, const float *w, const float *bias,
+                      const ck_conv_shape *s, float *workspace);
+/// Conv2d backward; dx, dw, dbias may each be NULL to skip; all are overwritten.
+int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, const float *x, const float *w,
+                       const ck_conv_shape *s, float *workspace);
+
+/// ConvTranspose2d forward (PyTorch semantics). y (batch, out_channels, out_h, out_w);
+/// x (batch, in_channels, in_h, in_w); w (in_channels, out_channels, kernel_h, kernel_w); bias or NULL.
+int ck_conv_transpose2d_forward(float *y, const float *x, const float *w, const float *bias,
+                                const ck_conv_shape *s, float *workspace);
+/// ConvTranspose2d backward; dx, dw, dbias may each be NULL; all are overwritten.
+int ck_conv_transpose2d_backward(float *dx, float *dw, float *dbias, const float *dy, const float *x,
+                                 const float *w, const ck_conv_shape *s, float *workspace);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,54 @@
+// Philox4x32-10 counter-based generator (Salmon, Moraes, Dror, Shaw: "Parallel random numbers: as easy as
+// 1, 2, 3", SC 2011). Position i of stream `seed` is word i % 4 of the block with counter i / 4.
+#include "ck_internal.h"
+#include "include/ck_random.h"
+
+#include <math.h>
+
+void ck_philox4x32_10(uint32_t out[4], const uint32_t counter[4], const uint32_t key[2]) {
+    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; round++) {
+        const uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
+        const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+        c1 = (uint32_t)p1;
+        c3 = (uint32_t)p0;
+        c0 = n0;
+        c2 = n2;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+static inline uint32_t philox_word(uint64_t seed, uint64_t index) {
+    const uint64_t block = index >> 2;
+    const uint32_t counter[4] = {(uint32_t)block, (uint32_t)(block >> 32), 0, 0};
+    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    uint32_t out[4];
+    ck_philox4x32_10(out, counter, key);
+    return out[index & 3];
+}
+
+float ck_random_uniform_at(uint64_t seed, uint64_t index) {
+    return (float)(philox_word(seed, index) >> 8) * (1.0f / 16777216.0f);
+}
+
+void ck_random_uniform(float *out, int64_t n, uint64_t seed, uint64_t offset) {
+    CK_PARALLEL_CHUNKS(n, s, len) {
+        for (int64_t i = s; i < s + len; i++) out[i] = ck_random_uniform_at(seed, offset + (uint64_t)i);
+    }
+}
+
+void ck_random_normal(float *out, int64_t n, uint64_t seed, uint64_t offset, float mean, float std) {
+    CK_PARALLEL_CHUNKS(n, s, len) {
+        for (int64_t i = s; i < s + len; i++) {
+            const uint64_t pos = 2 * (offset + (uint64_t)i);
+            // (bits + 0.5) / 2^24 lies in (0, 1): log never sees 0.
+            const double u1 = ((double)(philox_word(seed, pos) >> 8) + 0.5) / 16777216.0;
+            const double u2 = (double)(philox_word(seed, pos + 1) >> 8) / 16777216.0;
+            const double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+            out[i] = mean + std * (float)z;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// swift-tools-version:6.0
+//
+// autoencoders: hand-vectorised C kernels + Swift models for training and studying autoencoders.
+//
+// Layout (see README):
+//   CKernels/          C target: one file per kernel family, runtime ISA dispatch, OpenMP threads
+//   Sources/Kernels    Swift API over CKernels (ISA and thread control, typed kernel calls)
+//   Sources/KernelsReference   pure-Swift twin of every C kernel (tests + profiler)
+//   Sources/AEData     datasets (IDX, .npy, .npz) and the HDF5 run store
+//   Sources/AENet      tensors, layers, models, optimisers and the trainer
+//   Sources/ae         the `ae` command-line tool
+import PackageDescription
+import Foundation
+
+// MARK: - OpenMP discovery
+//
+// Swift's bundled clang understands -fopenmp but ships no omp.h and no runtime. Debian's libomp-dev puts
+// them under /usr/lib/llvm-<v>/lib/{clang/<x>/include,}; Homebrew under /opt/homebrew/opt/libomp. We look
+// for them here instead of hard-coding a version. Without them the kernels build single-threaded.
+struct OpenMP {
+    let includeDir: String
+    let libDir: String
+}
+
+func findOpenMP() -> OpenMP? {
+    let fm = FileManager.default
+    func versionKey(_ s: String) -> [Int] {
+        s.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+    }
+    var candidates: [OpenMP] = []
+    if let llvms = try? fm.contentsOfDirectory(atPath: "/usr/lib") {
+        for llvm in llvms.filter({ $0.hasPrefix("llvm-") }).sorted(by: { versionKey($0).lexicographicallyPrecedes(versionKey($1)) }).reversed() {
+            let clangDir = "/usr/lib/\(llvm)/lib/clang"
+            let libDir = "/usr/lib/\(llvm)/lib"
+            guard fm.fileExists(atPath: "\(libDir)/libomp.so"),
+                  let versions = try? fm.contentsOfDirectory(atPath: clangDir) else { continue }
+            for v in versions.sorted(by: { versionKey($0).lexicographicallyPrecedes(versionKey($1)) }).reversed()
+            where fm.fileExists(atPath: "\(clangDir)/\(v)/include/omp.h") {
+                candidates.append(OpenMP(includeDir: "\(clangDir)/\(v)/include", libDir: libDir))
+            }
+        }
+    }
+    for prefix in ["/opt/homebrew/opt/libomp", "/usr/local/opt/libomp"]
+    where fm.fileExists(atPath: "\(prefix)/include/omp.h") {
+        candidates.append(OpenMP(includeDir: "\(prefix)/include", libDir: "\(prefix)/lib"))
+    }
+    if ProcessInfo.processInfo.environment["AE_NO_OPENMP"] != nil { return nil }
+    return candidates.first
+}
+
+let openMP = findOpenMP()
+
+// The C kernels are always compiled optimised (also in debug builds: tests would crawl otherwise).
+// No -march=native: ISA-specific code is selected at run time (CKernels/dispatch.c).
+var kernelCFlags: [String] = ["-O3", "-fno-math-errno", "-std=gnu11", "-Wall", "-Wno-unknown-pragmas"]
+var kernelLinkerSettings: [LinkerSetting] = [.linkedLibrary("m", .when(platforms: [.linux]))]
+if let omp = openMP {
+    kernelCFlags += ["-fopenmp", "-I", omp.includeDir]
+    kernelLinkerSettings += [.unsafeFlags(["-L", omp.libDir, "-Xlinker", "-rpath", "-Xlinker", omp.libDir]),
+                             .linkedLibrary("omp")]
+}
+
+let package = Package(
+    name: "autoencoders",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ae", targets: ["ae"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "AEData", targets: ["AEData"]),
+        .library(name: "AENet", targets: ["AENet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // MARK: Native kernels (implementation detail; no stable C API)
+        .target(
+            name: "CKernels",
+            path: "CKernels",
+            exclude: ["README.md"],
+            publicHeadersPath: "include",
+            cSettings: [.unsafeFlags(kernelCFlags)],
+            linkerSettings: kernelLinkerSettings
+        ),
+        // MARK: System libraries
+        .systemLibrary(
+            name: "CHDF5",
+            path: "Sources/CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // MARK: Public Swift modules
+        .target(name: "Kernels", dependencies: ["CKernels"]),
+        .target(name: "KernelsReference", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "AEData", dependencies: ["CHDF5", "CZlib"]),
+        .target(name: "AENet", dependencies: ["CKernels", "Kernels"]),
+        .executableTarget(
+            name: "ae",
+            dependencies: [
+                "Kernels", "KernelsReference", "AEData", "AENet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Kernels", "KernelsReference"], path: "Tests/TestSupport"),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsReference", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["AEData", "TestSupport"]),
+        .testTarget(name: "AENetTests", dependencies: ["AENet", "Kernels", "KernelsReference", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,92 @@
+/// Which architecture to build, with everything needed to rebuild it from a run file.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        /// MLP autoencoder: hidden widths mirrored around the latent layer, sigmoid output.
+        case mlp
+        /// CNN3 autoencoder (3 stride-2 convolutions, linear bottleneck, 3 transposed convolutions).
+        case cnn3
+        /// CNN5 autoencoder (5 convolutions, linear bottleneck, 5 transposed convolutions).
+        case cnn5
+        /// Convolutional autoencoder with a 2-layer linear bottleneck (encoding dim 4/8/16/32).
+        case convbottleneck
+        /// MLP classifier [input, hidden..., classes] with ReLU and softmax cross-entropy.
+        case classifier
+    }
+
+    public var kind: Kind
+    /// Input image dims (1 × 28 × 28 for MNIST).
+    public var input: Dims
+    /// Latent size (autoencoders).
+    public var latent: Int
+    /// Hidden widths (mlp, classifier); default by kind when empty.
+    public var hidden: [Int]
+    /// Number of classes (classifier).
+    public var classes: Int
+    /// Dropout after each hidden activation (0 = none).
+    public var dropout: Float
+    /// Activation after every hidden layer (the output layer keeps sigmoid / logits).
+    public var activation: HiddenActivation
+
+    /// Hidden-layer nonlinearity. ReLU is the reference studies' choice; the smooth ones also make finite
+    /// difference checks exact (no kinks).
+    public enum HiddenActivation: String, Codable, CaseIterable, Sendable {
+        case relu, leakyrelu, tanh, sigmoid
+
+        public var layerKind: Activation.Kind {
+            switch self {
+            case .relu: .relu
+            case .leakyrelu: .leakyRelu(slope: 0.01)
+            case .tanh: .tanh
+            case .sigmoid: .sigmoid
+            }
+        }
+    }
+
+    public init(kind: Kind, input: Dims = Dims(1, 28, 28), latent: Int = 32, hidden: [Int] = [], classes: Int = 10,
+                dropout: Float = 0, activation: HiddenActivation = .relu) {
+        self.kind = kind
+        self.input = input
+        self.latent = latent
+        self.hidden = hidden
+        self.classes = classes
+        self.dropout = dropout
+        self.activation = activation
+    }
+
+    private enum CodingKeys: String, CodingKey { case kind, input, latent, hidden, classes, dropout, activation }
+
+    /// Keys added after version 1 of the run format are optional, so older run files still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try c.decode(Kind.self, forKey: .kind), input: try c.decode(Dims.self, forKey: .input),
+                  latent: try c.decode(Int.self, forKey: .latent), hidden: try c.decode([Int].self, forKey: .hidden),
+                  classes: try c.decode(Int.self, forKey: .classes),
+                  dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0,
+                  activation: try c.decodeIfPresent(HiddenActivation.self, forKey: .activation) ?? .relu)
+    }
+
+    public var isAutoencoder: Bool { kind != .classifier }
+
+    /// Hidden widths actually used.
+    public var resolvedHidden: [Int] {
+        if !hidden.isEmpty { return hidden }
+        switch kind {
+        case .mlp: return [512, 128]
+        case .classifier: return [512]
+        default: return []
+        }
+    }
+}
+
+extension Dims: Codable {
+    public init(from decoder: Decoder) throws {
+        var c = try decoder.unkeyedContainer()
+        self.init(try c.decode(Int.self), try c.decode(Int.self), try c.decode(Int.self))
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        try c.encode(self.c)
+        try c.encode(h)
+        try c.encode(w)
+    }
+}

@@ -1,0 +1,64 @@
+/// Everything about how a model is trained (stored with the run, so a run can be resumed or repeated).
+public struct TrainConfig: Codable, Equatable, Sendable {
+    public enum LossKind: String, Codable, CaseIterable, Sendable { case mse, bce }
+
+    public var epochs: Int = 10
+    public var batchSize: Int = 128
+    public var optimizer = OptimizerConfig()
+    public var schedule: Schedule = .constant
+    /// Reconstruction loss of autoencoders (classifiers always use softmax cross-entropy).
+    public var loss: LossKind = .mse
+    /// L1 penalty on the latent code: loss += l1 · mean over the batch of ‖z‖₁.
+    public var l1: Float = 0
+    /// Denoising: inputs get Gaussian noise of this std (clipped to [0, 1]); targets stay clean.
+    public var noise: Float = 0
+    /// Early stopping on validation loss: stop after this many epochs without an improvement > minDelta.
+    public var patience: Int? = nil
+    public var minDelta: Float = 0
+    /// Early stopping on training iterations: stop when the mean loss of the last `window` iterations is
+    /// not below the mean of the window before by more than `tolerance`.
+    public var window: Int? = nil
+    public var tolerance: Float = 1e-4
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// Checks ranges; the message names the offending option.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw NetworkError(message) } }
+        try check(epochs >= 1 && epochs <= 100_000, "epochs must be in 1...100000, got \(epochs)")
+        try check(batchSize >= 1 && batchSize <= 1_000_000, "batch size must be in 1...1000000, got \(batchSize)")
+        let lr = optimizer.learningRate
+        try check(lr.isFinite && lr > 0 && lr <= 10, "learning rate must be in (0, 10], got \(lr)")
+        try check(optimizer.momentum >= 0 && optimizer.momentum < 1, "momentum must be in [0, 1), got \(optimizer.momentum)")
+        try check(optimizer.weightDecay.isFinite && optimizer.weightDecay >= 0, "weight decay must be >= 0, got \(optimizer.weightDecay)")
+        try check(l1.isFinite && l1 >= 0, "l1 must be >= 0, got \(l1)")
+        try check(noise.isFinite && noise >= 0 && noise <= 10, "noise must be in [0, 10], got \(noise)")
+        try check((patience ?? 1) >= 1, "patience must be >= 1")
+        try check((window ?? 1) >= 1, "window must be >= 1")
+        try check(minDelta >= 0 && tolerance >= 0, "min-delta and tolerance must be >= 0")
+    }
+}
+
+/// One epoch of the training history.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var valLoss: Double
+    /// Mean validation PSNR in dB (autoencoders) — NaN for classifiers.
+    public var valPSNR: Double
+    /// Validation accuracy (classifiers) — NaN for autoencoders.
+    public var valAccuracy: Double
+    public var learningRate: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// Progress within an epoch, for progress bars.
+public struct StepProgress: Sendable {
+    public var epoch: Int, epochs: Int
+    public var step: Int, steps: Int
+    public var loss: Double
+    public var imagesPerSecond: Double
+    public var secondsInEpoch: Double
+}

@@ -1,0 +1,219 @@
+import CKernels
+import Foundation
+
+/// Trains a `Model` on an `ImageSet` with preallocated buffers: nothing is allocated inside a step.
+/// Every random choice (shuffles, dropout masks, input noise) is drawn from the counter-based RNG at
+/// positions derived from (seed, epoch, step), so a run is reproducible for a seed and thread count, and a
+/// run resumed from an epoch checkpoint ends with the same weights as an uninterrupted one.
+public final class Trainer {
+    public let model: Model
+    public let config: TrainConfig
+    public let optimizer: Optimizer
+    public let train: ImageSet
+    public let validation: ImageSet?
+
+    /// Epochs completed.
+    public internal(set) var epoch = 0
+    /// Optimiser steps taken.
+    public internal(set) var globalStep: UInt64 = 0
+    public internal(set) var history: [EpochRecord] = []
+    /// Best validation loss so far, its epoch, and the parameters at that point.
+    public internal(set) var best: (loss: Double, epoch: Int, parameters: [String: [Float]])?
+    /// Set when an early-stopping rule fired.
+    public internal(set) var stoppedEarly = false
+    var epochsWithoutImprovement = 0
+    var recentLosses: [Double] = []
+
+    private let maxBatch: Int
+    private let input: Buffer, target: Buffer, lossGrad: Buffer, noise: Buffer
+    private let labels: UnsafeMutablePointer<Int32>
+    private var gradientSums: [Buffer] = []
+
+    public init(model: Model, config: TrainConfig, train: ImageSet, validation: ImageSet?) throws {
+        try config.validate()
+        guard train.count > 0 else { throw NetworkError("the training set is empty") }
+        guard train.dims == model.config.input else { throw NetworkError("data is \(train.dims), the model expects \(model.config.input)") }
+        if !model.config.isAutoencoder, let bad = train.labels.first(where: { $0 < 0 || Int($0) >= model.config.classes }) {
+            throw NetworkError("label \(bad) is outside 0..<\(model.config.classes) classes")
+        }
+        self.model = model
+        self.config = config
+        self.train = train
+        self.validation = validation
+        maxBatch = min(config.batchSize, train.count)
+        try model.prepare(maxBatch: maxBatch)
+        model.initialize(seed: config.seed)
+        optimizer = Optimizer(config.optimizer, parameters: model.namedParameters)
+        let d = train.dims.count, outCount = model.networks.last!.outputDims.count
+        input = Buffer(count: maxBatch * d)
+        target = Buffer(count: maxBatch * d)
+        noise = Buffer(count: config.noise > 0 ? maxBatch * d : 0)
+        lossGrad = Buffer(count: maxBatch * outCount)
+        labels = .allocate(capacity: maxBatch)
+        if config.optimizer.kind == .gd { gradientSums = optimizer.parameters.map { Buffer(count: $0.1.count) } }
+    }
+
+    deinit { labels.deallocate() }
+
+    public var isFinished: Bool { stoppedEarly || epoch >= config.epochs }
+
+    /// Runs the remaining epochs; `onEpoch` sees each finished epoch (e.g. to write a checkpoint) and may throw to stop.
+    public func fit(onStep: ((StepProgress) -> Void)? = nil, onEpoch: ((EpochRecord) throws -> Void)? = nil) throws {
+        while !isFinished {
+            let record = try runEpoch(onStep: onStep)
+            try onEpoch?(record)
+        }
+        restoreBest()
+    }
+
+    /// Puts the best validation parameters back (no-op without validation data).
+    public func restoreBest() {
+        guard let best else { return }
+        for (name, p) in model.namedParameters { if let v = best.parameters[name] { p.value.assign(v) } }
+    }
+
+    // MARK: one epoch
+
+    @discardableResult
+    public func runEpoch(onStep: ((StepProgress) -> Void)? = nil) throws -> EpochRecord {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let lr = config.schedule.learningRate(base: config.optimizer.learningRate, epoch: epoch, epochs: config.epochs)
+        let order = Shuffle.permutation(train.count, seed: config.seed, stream: UInt64(epoch))
+        let steps = (train.count + maxBatch - 1) / maxBatch
+        var lossSum = 0.0
+        gradientSums.forEach { $0.zero() }
+        for s in 0..<steps {
+            let indices = order[(s * maxBatch)..<min(train.count, (s + 1) * maxBatch)]
+            let loss = trainStep(indices, learningRate: lr)
+            guard loss.isFinite else {
+                throw NetworkError("training diverged at epoch \(epoch + 1), step \(s + 1) (loss \(loss)); try a smaller learning rate")
+            }
+            lossSum += loss * Double(indices.count)
+            if let window = config.window, windowRuleFires(loss: loss, window: window) {
+                stoppedEarly = true
+                break
+            }
+            if let onStep {
+                let secs = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                let seen = min(train.count, (s + 1) * maxBatch)
+                onStep(StepProgress(epoch: epoch + 1, epochs: config.epochs, step: s + 1, steps: steps, loss: loss,
+                                    imagesPerSecond: Double(seen) / max(secs, 1e-9), secondsInEpoch: secs))
+            }
+        }
+        if config.optimizer.kind == .gd { applyAccumulatedGradient(learningRate: lr) }
+        let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let eval = validation.map { evaluate($0) }
+        epoch += 1
+        let record = EpochRecord(
+            epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: eval?.loss ?? .nan,
+            valPSNR: eval?.psnrMean ?? .nan, valAccuracy: eval?.accuracy ?? .nan, learningRate: Double(lr),
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9,
+            imagesPerSecond: Double(train.count) / trainSeconds)
+        history.append(record)
+        if let eval { trackBest(eval.loss) }
+        return record
+    }
+
+    /// Forward, loss, backward and (except for full-batch GD) one optimiser update on the given samples.
+    /// Returns the batch loss.
+    func trainStep(_ indices: ArraySlice<Int>, learningRate: Float) -> Double {
+        let loss = computeLossAndGradients(indices)
+        finishStep(batch: indices.count, learningRate: learningRate)
+        return loss
+    }
+
+    /// Loss of the samples at `indices`, with every parameter's gradient written (no update). Dropout masks
+    /// and input noise are those of step `globalStep`.
+    public func lossAndGradient(indices: Range<Int>) -> Double { computeLossAndGradients(Array(indices)[...]) }
+
+    private func computeLossAndGradients(_ indices: ArraySlice<Int>) -> Double {
+        let b = indices.count, d = train.dims.count
+        train.gather(indices, into: input.pointer)
+        if config.noise > 0 { corruptInput(batch: b) }
+        let context = PassContext(training: true, seed: config.seed, step: globalStep)
+        let x = input.tensor(batch: b, dims: train.dims)
+        if let encoder = model.encoder, let decoder = model.decoder {
+            let z = encoder.forward(x, context: context)
+            let y = decoder.forward(z, context: context)
+            let targetPointer = config.noise > 0 ? target.pointer : input.pointer
+            let loss = reconstructionLoss(grad: lossGrad.pointer, y: y.data, target: targetPointer, count: b * d)
+            let dz = decoder.backward(lossGrad.tensor(batch: b, dims: y.dims))
+            var penalty: Float = 0
+            if config.l1 > 0 { penalty = ck_l1_penalty(dz.data, z.data, Int64(z.count), config.l1 / Float(b)) }
+            encoder.backward(dz)
+            return Double(loss) + Double(penalty)
+        } else {
+            let net = model.networks[0]
+            let logits = net.forward(x, context: context)
+            for (row, i) in indices.enumerated() { labels[row] = train.labels[i] }
+            let loss = ck_softmax_cross_entropy(lossGrad.pointer, nil, logits.data, labels, Int64(b),
+                                                Int64(model.config.classes), 1)
+            net.backward(lossGrad.tensor(batch: b, dims: logits.dims))
+            return Double(loss)
+        }
+    }
+
+    private func finishStep(batch: Int, learningRate: Float) {
+        if config.optimizer.kind == .gd {
+            let weight = Float(batch) / Float(train.count)
+            for (i, (_, p)) in optimizer.parameters.enumerated() {
+                ck_axpy(gradientSums[i].pointer, p.grad.pointer, Int64(p.count), weight)
+            }
+        } else {
+            optimizer.update(learningRate: learningRate)
+        }
+        globalStep += 1
+    }
+
+    private func applyAccumulatedGradient(learningRate: Float) {
+        for (i, (_, p)) in optimizer.parameters.enumerated() {
+            p.grad.pointer.update(from: gradientSums[i].pointer, count: p.count)
+        }
+        optimizer.update(learningRate: learningRate)
+    }
+
+    private func reconstructionLoss(grad: UnsafeMutablePointer<Float>?, y: UnsafePointer<Float>, target: UnsafePointer<Float>,
+                                    count: Int) -> Float {
+        switch config.loss {
+        case .mse: ck_mse_loss(grad, y, target, Int64(count), 1)
+        case .bce: ck_bce_loss(grad, y, target, Int64(count), 1)
+        }
+    }
+
+    /// Denoising: target = clean batch, input = clip(clean + σ·N(0, 1)) with noise at (seed, step).
+    private func corruptInput(batch: Int) {
+        let n = batch * train.dims.count
+        target.pointer.update(from: input.pointer, count: n)
+        ck_random_normal(noise.pointer, Int64(n), config.seed ^ 0x6E6F_6973_65, globalStep &* UInt64(noise.count), 0, config.noise)
+        for i in 0..<n { input.pointer[i] = min(1, max(0, input.pointer[i] + noise.pointer[i])) }
+    }
+
+    // MARK: early stopping
+
+    private func trackBest(_ valLoss: Double) {
+        if best == nil || valLoss < best!.loss - Double(config.minDelta) {
+            best = (valLoss, epoch, Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value.array) }))
+            epochsWithoutImprovement = 0
+        } else {
+            epochsWithoutImprovement += 1
+            if let patience = config.patience, epochsWithoutImprovement >= patience { stoppedEarly = true }
+        }
+    }
+
+    private func windowRuleFires(loss: Double, window: Int) -> Bool {
+        recentLosses.append(loss)
+        if recentLosses.count > 2 * window { recentLosses.removeFirst(recentLosses.count - 2 * window) }
+        guard recentLosses.count == 2 * window else { return false }
+        let previous = recentLosses[..<window].reduce(0, +) / Double(window)
+        let last = recentLosses[window...].reduce(0, +) / Double(window)
+        return previous - last < Double(config.tolerance)
+    }
+}
+
+extension Trainer {
+    /// One full training step (forward, loss, backward, update) on the samples at `indices`, for
+    /// benchmarks. Returns the batch loss.
+    public func benchmarkStep(indices: Range<Int>) -> Double {
+        trainStep(Array(indices)[...], learningRate: config.optimizer.learningRate)
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks.",
+        subcommands: [BenchKernels.self, BenchTrain.self]
+    )
+}

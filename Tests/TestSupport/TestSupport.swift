@@ -1,0 +1,83 @@
+import Kernels
+import XCTest
+
+/// A small seeded generator for test data (SplitMix64), so every failing case can be reproduced.
+public struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// `count` floats uniform in [lo, hi).
+public func randomFloats(_ count: Int, in range: Range<Float> = -1..<1, seed: UInt64) -> [Float] {
+    var g = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in Float.random(in: range, using: &g) }
+}
+
+/// Sizes that exercise the vector-width edges: 1, odd, just below/above multiples of 4, 8, 16, 32, and a few
+/// large enough to be split into several parallel chunks.
+public let edgeSizes: [Int] = [1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 1000, 16385, 40_001]
+
+/// Runs `body` once for every ISA this CPU supports, with that ISA forced.
+public func forEachISA(file: StaticString = #filePath, line: UInt = #line, _ body: (ISA) throws -> Void) rethrows {
+    let previous = KernelRuntime.isa
+    defer { try? KernelRuntime.force(previous) }
+    for isa in ISA.supported {
+        try! KernelRuntime.force(isa)
+        try body(isa)
+    }
+}
+
+/// Asserts |a - b| <= atol + rtol |b| elementwise; reports the worst index.
+public func assertClose<A: Collection, B: Collection>(
+    _ a: A, _ b: B, rtol: Double = 1e-5, atol: Double = 1e-6, _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) where A.Element: BinaryFloatingPoint, B.Element: BinaryFloatingPoint {
+    XCTAssertEqual(a.count, b.count, "sizes differ. \(message())", file: file, line: line)
+    var worst: (index: Int, excess: Double, a: Double, b: Double)? = nil
+    for (i, (x, y)) in zip(a, b).enumerated() {
+        let xd = Double(x), yd = Double(y)
+        let bound = atol + rtol * abs(yd)
+        let err = abs(xd - yd)
+        if !(err <= bound) || xd.isNaN != yd.isNaN {
+            let excess = err.isNaN ? .infinity : err / bound
+            if worst == nil || excess > worst!.excess { worst = (i, excess, xd, yd) }
+        }
+    }
+    if let w = worst {
+        XCTFail("mismatch at \(w.index): \(w.a) vs \(w.b) (\(w.excess)x tolerance). \(message())", file: file, line: line)
+    }
+}
+
+/// Central finite-difference gradient of a scalar function of x, in Double.
+public func finiteDifferenceGradient(_ x: [Double], step h: Double = 1e-5, _ f: ([Double]) -> Double) -> [Double] {
+    var xp = x
+    return x.indices.map { i in
+        let saved = xp[i]
+        xp[i] = saved + h
+        let fp = f(xp)
+        xp[i] = saved - h
+        let fm = f(xp)
+        xp[i] = saved
+        return (fp - fm) / (2 * h)
+    }
+}
+
+/// Dot product in Double, for building scalar losses L = <r, f(x)> whose gradient is backward(dy = r).
+public func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+
+extension Array where Element == Float {
+    /// Calls a kernel that writes an output of `count` floats from this input, returning the output.
+    public func mapKernel(count: Int? = nil, _ kernel: (UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) -> [Float] {
+        var out = [Float](repeating: .nan, count: count ?? self.count)
+        withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { kernel($0, x) } }
+        return out
+    }
+    public var doubles: [Double] { map(Double.init) }
+}
