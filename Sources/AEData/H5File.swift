@@ -26,7 +26,7 @@ private let h5Ready: Bool = {
     return true
 }()
 
-/// Arrays bigger than this are stored chunked, shuffled and gzip-compressed (small ones contiguous).
+/// Arrays asked to be compressed are stored chunked, shuffled and gzipped only above this size.
 private let compressionThreshold = 4096
 
 /// One open HDF5 file. Paths are absolute ("/group/dataset"); groups on the way are created on write.
@@ -127,7 +127,9 @@ public final class H5File {
 
     /// Writes `values` with `shape` (row-major) at `dataset`, replacing what was there. A dataset of the
     /// same type and shape is overwritten in place, so per-epoch checkpoints do not grow the file.
-    public func write<T: H5Element>(_ dataset: String, _ values: [T], shape: [Int]) throws {
+    /// `compress` (for write-once arrays: datasets, latents) stores large arrays chunked + shuffle + gzip;
+    /// it is off by default because rewritten compressed chunks are reallocated and grow the file.
+    public func write<T: H5Element>(_ dataset: String, _ values: [T], shape: [Int], compress: Bool = false) throws {
         guard shape.reduce(1, *) == values.count, shape.allSatisfy({ $0 >= 0 }) else {
             throw H5Error("\(path): \(dataset): shape \(shape) does not hold \(values.count) values")
         }
@@ -142,7 +144,7 @@ public final class H5File {
         defer { H5Sclose(space) }
         let dcpl = H5Pcreate(ae_h5p_dataset_create())
         defer { H5Pclose(dcpl) }
-        if values.count > compressionThreshold, let first = shape.first {
+        if compress, values.count > compressionThreshold, let first = shape.first {
             // Chunks of whole rows, about 64k elements each: good compression, cheap partial reads.
             let row = max(1, values.count / first)
             var chunk = dims
@@ -212,11 +214,21 @@ public final class H5File {
         return (values, dims)
     }
 
-    public func write(_ dataset: String, floats: [Float], shape: [Int]) throws { try write(dataset, floats, shape: shape) }
-    public func write(_ dataset: String, doubles: [Double], shape: [Int]) throws { try write(dataset, doubles, shape: shape) }
-    public func write(_ dataset: String, int32s: [Int32], shape: [Int]) throws { try write(dataset, int32s, shape: shape) }
-    public func write(_ dataset: String, int64s: [Int64], shape: [Int]) throws { try write(dataset, int64s, shape: shape) }
-    public func write(_ dataset: String, uint8s: [UInt8], shape: [Int]) throws { try write(dataset, uint8s, shape: shape) }
+    public func write(_ dataset: String, floats: [Float], shape: [Int], compress: Bool = false) throws {
+        try write(dataset, floats, shape: shape, compress: compress)
+    }
+    public func write(_ dataset: String, doubles: [Double], shape: [Int], compress: Bool = false) throws {
+        try write(dataset, doubles, shape: shape, compress: compress)
+    }
+    public func write(_ dataset: String, int32s: [Int32], shape: [Int], compress: Bool = false) throws {
+        try write(dataset, int32s, shape: shape, compress: compress)
+    }
+    public func write(_ dataset: String, int64s: [Int64], shape: [Int], compress: Bool = false) throws {
+        try write(dataset, int64s, shape: shape, compress: compress)
+    }
+    public func write(_ dataset: String, uint8s: [UInt8], shape: [Int], compress: Bool = false) throws {
+        try write(dataset, uint8s, shape: shape, compress: compress)
+    }
     public func readFloats(_ dataset: String) throws -> (values: [Float], shape: [Int]) { try read(dataset) }
     public func readDoubles(_ dataset: String) throws -> (values: [Double], shape: [Int]) { try read(dataset) }
     public func readInt32s(_ dataset: String) throws -> (values: [Int32], shape: [Int]) { try read(dataset) }

@@ -100,7 +100,7 @@ final class H5FileTests: XCTestCase {
         }
         let dir = try temporaryDirectory(self)
         try RunFile.create(at: dir + "/ours.h5", overwrite: false) { f in
-            try f.write("/latents/test/z", floats: (0..<6000).map { Float($0) / 10 }, shape: [3000, 2])
+            try f.write("/latents/test/z", floats: (0..<6000).map { Float($0) / 10 }, shape: [3000, 2], compress: true)
             try f.write("/latents/test/labels", int32s: [1, 2, 3], shape: [3])
             try f.setAttribute("config", string: "{\"seed\": 1}")
             try f.setAttribute("threads", int: 2)
@@ -110,6 +110,7 @@ final class H5FileTests: XCTestCase {
         with h5py.File('\(dir)/ours.h5', 'r') as f:
             z = f['latents/test/z'][...]
             assert z.dtype == np.float32 and z.shape == (3000, 2) and z[2999, 1] == np.float32(599.9), z[2999]
+            assert f['latents/test/z'].compression == 'gzip' and f['latents/test/z'].shuffle
             assert f['latents/test/labels'][...].tolist() == [1, 2, 3]
             assert isinstance(f.attrs['config'], str) and f.attrs['config'] == '{"seed": 1}', repr(f.attrs['config'])
             assert int(f.attrs['threads']) == 2
