@@ -68,6 +68,8 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "AEData", targets: ["AEData"]),
         .library(name: "AENet", targets: ["AENet"]),
+        .library(name: "AERun", targets: ["AERun"]),
+        .library(name: "AEAnalysis", targets: ["AEAnalysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -95,15 +97,25 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .systemLibrary(
+            name: "CLapacke",
+            path: "Sources/CLapacke",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev", "liblapack-dev"]), .brew(["lapack"])]
+        ),
         // MARK: Public Swift modules
         .target(name: "Kernels", dependencies: ["CKernels"]),
         .target(name: "KernelsReference", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
         .target(name: "AEData", dependencies: ["CHDF5", "CZlib"]),
         .target(name: "AENet", dependencies: ["CKernels", "Kernels"]),
+        // A run: dataset + model + training, stored in and reloaded from one HDF5 file.
+        .target(name: "AERun", dependencies: ["AEData", "AENet", "Kernels"]),
+        // PCA, t-SNE, metrics and plots over saved latents.
+        .target(name: "AEAnalysis", dependencies: ["CLapacke", "CKernels", "Kernels", "AEData"]),
         .executableTarget(
             name: "ae",
             dependencies: [
-                "Kernels", "KernelsReference", "AEData", "AENet",
+                "Kernels", "KernelsReference", "AEData", "AENet", "AERun", "AEAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,5 +124,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsReference", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["AEData", "TestSupport"]),
         .testTarget(name: "AENetTests", dependencies: ["AENet", "Kernels", "KernelsReference", "TestSupport"]),
+        .testTarget(name: "RunTests", dependencies: ["AERun", "AEData", "AENet", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["AEAnalysis", "AEData", "TestSupport"]),
     ]
 )

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+/// Commands that train, resume, evaluate and encode runs.
+enum RunCommands {
+    static let all: [ParsableCommand.Type] = []
+}
