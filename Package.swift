@@ -103,6 +103,12 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev", "liblapack-dev"]), .brew(["lapack"])]
         ),
+        .systemLibrary(
+            name: "CCairo",
+            path: "Sources/CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"]), .brew(["cairo"])]
+        ),
         // MARK: Public Swift modules
         .target(name: "Kernels", dependencies: ["CKernels"]),
         .target(name: "KernelsReference", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
@@ -111,7 +117,7 @@ let package = Package(
         // A run: dataset + model + training, stored in and reloaded from one HDF5 file.
         .target(name: "AERun", dependencies: ["AEData", "AENet", "Kernels"]),
         // PCA, t-SNE, metrics and plots over saved latents.
-        .target(name: "AEAnalysis", dependencies: ["CLapacke", "CKernels", "Kernels", "AEData"]),
+        .target(name: "AEAnalysis", dependencies: ["CLapacke", "CCairo", "CKernels", "Kernels", "AEData"]),
         .executableTarget(
             name: "ae",
             dependencies: [

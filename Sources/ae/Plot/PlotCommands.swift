@@ -1,0 +1,6 @@
+import ArgumentParser
+
+/// Figure commands (plot, recon, generate).
+enum PlotCommands {
+    static let all: [ParsableCommand.Type] = []
+}
