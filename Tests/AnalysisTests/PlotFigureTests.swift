@@ -1,0 +1,197 @@
+import AEAnalysis
+import Foundation
+import TestSupport
+import XCTest
+
+/// A fresh temporary directory, removed when the test ends.
+func plotTemporaryDirectory(_ test: XCTestCase) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ae-plot-tests-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    return dir
+}
+
+/// Checks the PNG at `path` byte by byte (signature, IHDR chunk first, its width and height), then decodes
+/// it and checks it is not blank (many distinct colours). Returns the decoded pixels.
+@discardableResult
+func assertDrawnPNG(_ path: String, width: Int, height: Int, minimumColors: Int = 16,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> PlotRaster {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    XCTAssertGreaterThan(bytes.count, 33, "PNG too short", file: file, line: line)
+    XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature", file: file, line: line)
+    let bigEndian = { (offset: Int) in bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) } }
+    XCTAssertEqual(bigEndian(8), 13, "IHDR length", file: file, line: line)
+    XCTAssertEqual(String(decoding: bytes[12..<16], as: UTF8.self), "IHDR", file: file, line: line)
+    XCTAssertEqual(bigEndian(16), width, "IHDR width", file: file, line: line)
+    XCTAssertEqual(bigEndian(20), height, "IHDR height", file: file, line: line)
+    let raster = try PlotRaster(contentsOfPNG: path)
+    XCTAssertEqual([raster.width, raster.height], [width, height], file: file, line: line)
+    XCTAssertGreaterThanOrEqual(raster.distinctColors.count, minimumColors, "figure looks blank", file: file, line: line)
+    return raster
+}
+
+/// The number of pixels within `tolerance` (per channel, 0–255) of `color` composited over white.
+func pixelCount(_ raster: PlotRaster, near color: PlotColor, tolerance: Int = 3) -> Int {
+    let a = color.alpha
+    let target = [color.red, color.green, color.blue].map { Int(((a * $0 + (1 - a)) * 255).rounded()) }
+    return raster.pixels.reduce(0) { count, p in
+        let channels = [Int((p >> 16) & 0xFF), Int((p >> 8) & 0xFF), Int(p & 0xFF)]
+        return count + (zip(channels, target).allSatisfy { abs($0 - $1) <= tolerance } ? 1 : 0)
+    }
+}
+
+let fashionNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+final class PlotFigureTests: XCTestCase {
+    /// Ten well-separated blobs of 40 points, label = blob.
+    private func blobs() -> (x: [Float], y: [Float], labels: [Int32]) {
+        var g = SeededGenerator(seed: 11)
+        var x: [Float] = [], y: [Float] = [], labels: [Int32] = []
+        for c in 0..<10 {
+            for _ in 0..<40 {
+                x.append(Float(c % 5) * 10 + Float.random(in: -1...1, using: &g))
+                y.append(Float(c / 5) * 10 + Float.random(in: -1...1, using: &g))
+                labels.append(Int32(c))
+            }
+        }
+        return (x, y, labels)
+    }
+
+    func testScatterShowsEveryClassInItsOwnColour() throws {
+        let (x, y, labels) = blobs()
+        let plot = try ScatterPlot(x: x, y: y, labels: labels, classNames: fashionNames, title: "PCA of test latents",
+                                   xLabel: "PC1 (23.4%)", yLabel: "PC2 (11.0%)")
+        let path = try plotTemporaryDirectory(self) + "/scatter.png"
+        try plot.writePNG(to: path, width: 640, height: 480)
+        let raster = try assertDrawnPNG(path, width: 640, height: 480)
+        for c in 0..<10 {
+            XCTAssertGreaterThan(pixelCount(raster, near: .category(c).withAlpha(0.85)), 10, "class \(c) colour missing")
+        }
+        XCTAssertEqual(pixelCount(raster, near: .category(10).withAlpha(0.85)), 0, "a class that is not there was drawn")
+    }
+
+    func testCategoricalColoursAreDistinguishable() {
+        let colors = (0..<49).map(PlotColor.category)
+        for i in colors.indices {
+            for j in colors.indices where j > i {
+                let d = abs(colors[i].red - colors[j].red) + abs(colors[i].green - colors[j].green) + abs(colors[i].blue - colors[j].blue)
+                XCTAssertGreaterThan(d, 0.05, "colours \(i) and \(j) are too close")
+            }
+        }
+    }
+
+    func testScatterRejectsInconsistentInput() {
+        XCTAssertThrowsError(try ScatterPlot(x: [1.0, 2], y: [1.0]))
+        XCTAssertThrowsError(try ScatterPlot(x: [1.0], y: [1.0], labels: [0, 1]))
+        XCTAssertThrowsError(try ScatterPlot(x: [1.0], y: [1.0], labels: [-1]))
+        XCTAssertThrowsError(try ScatterPlot(x: [1.0, 2], y: [1.0, 2], labels: [0, 3], classNames: ["a", "b"])) { error in
+            XCTAssertTrue("\(error)".contains("label 3"), "\(error)")
+        }
+        XCTAssertThrowsError(try ScatterPlot(matrix: [1.0, 2, 3], columns: 2))
+    }
+
+    func testImageGridDrawsImagesCaptionsAndTitleAtItsPreferredSize() throws {
+        // Row 1: black images; row 2: white images with a black diagonal, captioned.
+        let side = 28, count = 5
+        let black = [Float](repeating: 0, count: count * side * side)
+        let diagonal = (0..<count * side * side).map { i -> Float in (i % (side * side)) / side == i % side ? 0 : 1 }
+        let grid = try ImageGrid(rows: [try ImageGridRow(label: "original", pixels: black, count: count),
+                                        try ImageGridRow(label: "reconstruction", pixels: diagonal, count: count,
+                                                         captions: (0..<count).map { String(format: "%.1f dB", 30 + Double($0)) })],
+                                 imageHeight: side, imageWidth: side, title: "Reconstructions")
+        let size = grid.preferredSize
+        let path = try plotTemporaryDirectory(self) + "/grid.png"
+        try grid.writePNG(to: path)
+        let raster = try assertDrawnPNG(path, width: size.width, height: size.height)
+        let blackPixels = raster.pixels.filter { $0 & 0xFFFFFF == 0 }.count
+        // Five 84×84 black images and five diagonals of 28 blocks of 3×3 pixels; text is never pure black.
+        XCTAssertEqual(blackPixels, count * (84 * 84 + 28 * 9))
+    }
+
+    func testImageGridWrapsSamplesIntoRowsAndChecksSizes() throws {
+        let samples = randomFloats(10 * 7 * 5, in: 0..<1, seed: 3)
+        let grid = try ImageGrid(images: samples, count: 10, imageHeight: 7, imageWidth: 5, columns: 4, title: "Samples")
+        XCTAssertEqual(grid.rows.map(\.count), [4, 4, 2])
+        let path = try plotTemporaryDirectory(self) + "/samples.png"
+        try grid.writePNG(to: path, width: 300, height: 200)
+        try assertDrawnPNG(path, width: 300, height: 200)
+        XCTAssertThrowsError(try ImageGrid(images: samples, count: 11, imageHeight: 7, imageWidth: 5, columns: 4))
+        XCTAssertThrowsError(try ImageGridRow(pixels: [], count: 2, captions: ["one"]))
+        XCTAssertThrowsError(try ImageGrid(rows: [], imageHeight: 7, imageWidth: 5))
+    }
+
+    func testLineChartDrawsEverySeriesOnALogAxis() throws {
+        let epochs = (1...20).map(Double.init)
+        let train = try LineSeries(name: "train", x: epochs, y: epochs.map { 0.1 / $0 })
+        let val = try LineSeries(name: "validation", x: epochs, y: epochs.map { 0.12 / $0.squareRoot() }, dashed: true)
+        let chart = try LineChart(series: [train, val], title: "Loss", xLabel: "epoch", yLabel: "MSE", logY: true)
+        let path = try plotTemporaryDirectory(self) + "/loss.png"
+        try chart.writePNG(to: path, width: 700, height: 500)
+        let raster = try assertDrawnPNG(path, width: 700, height: 500)
+        XCTAssertGreaterThan(pixelCount(raster, near: .category(0)), 50)
+        XCTAssertGreaterThan(pixelCount(raster, near: .category(1)), 50)
+    }
+
+    func testLineChartRejectsWhatItCannotDraw() {
+        XCTAssertThrowsError(try LineChart(series: []))
+        XCTAssertThrowsError(try LineSeries(name: "a", x: [1.0, 2], y: [1.0]))
+        XCTAssertThrowsError(try LineChart(series: [try LineSeries(name: "a", x: [1.0, 2], y: [-1.0, 0])], logY: true))
+    }
+
+    func testLineChartSurvivesGapsAndASinglePoint() throws {
+        let gappy = try LineSeries(name: "PSNR", x: [0.0, 0.1, 0.2, 0.3], y: [30, .nan, 25, .infinity])
+        let single = try LineSeries(name: "one", x: [1.0], y: [2.0])
+        let path = try plotTemporaryDirectory(self) + "/gaps.png"
+        try LineChart(series: [gappy, single], xLabel: "noise σ", yLabel: "PSNR (dB)").writePNG(to: path, width: 400, height: 300)
+        try assertDrawnPNG(path, width: 400, height: 300)
+    }
+
+    func testConfusionHeatmapShadesByRowAndReportsAccuracy() throws {
+        var counts = [Int64](repeating: 3, count: 100)
+        for c in 0..<10 { counts[c * 10 + c] = 900 }
+        let plot = try ConfusionMatrixPlot(counts: counts, classNames: fashionNames)
+        XCTAssertEqual(plot.accuracy, 9000.0 / 9270.0, accuracy: 1e-12)
+        let path = try plotTemporaryDirectory(self) + "/confusion.png"
+        try plot.writePNG(to: path, width: 800, height: 760)
+        let raster = try assertDrawnPNG(path, width: 800, height: 760)
+        let diagonalShade = PlotColor.sequential(900.0 / 927.0)
+        XCTAssertGreaterThan(pixelCount(raster, near: diagonalShade, tolerance: 2), 10 * 400, "diagonal cells missing")
+        XCTAssertThrowsError(try ConfusionMatrixPlot(counts: [1, 2, 3]))
+        XCTAssertThrowsError(try ConfusionMatrixPlot(counts: [1, 2, 3, 4], classNames: ["a"]))
+        XCTAssertThrowsError(try ConfusionMatrixPlot(counts: [1, -2, 3, 4]))
+    }
+
+    func testWritingIsAtomicAndCreatesFolders() throws {
+        let dir = try plotTemporaryDirectory(self)
+        let path = dir + "/nested/deeper/figure.png"
+        let chart = try LineChart(series: [try LineSeries(name: "a", x: [0.0, 1], y: [0.0, 1])])
+        try chart.writePNG(to: path, width: 200, height: 150)
+        try assertDrawnPNG(path, width: 200, height: 150)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/nested/deeper"), ["figure.png"],
+                       "temporary file left behind")
+        // A path below a regular file cannot be created: a PlotError naming the path.
+        XCTAssertThrowsError(try chart.writePNG(to: path + "/below-a-file.png")) { error in
+            XCTAssertTrue(error is PlotError && "\(error)".contains("below-a-file.png"), "\(error)")
+        }
+        XCTAssertThrowsError(try chart.render(width: 0, height: 10))
+    }
+
+    func testBlankCanvasIsRecognisedAsBlank() throws {
+        let path = try plotTemporaryDirectory(self) + "/blank.png"
+        try PlotCanvas(width: 30, height: 20).writePNG(to: path)
+        XCTAssertEqual(try PlotRaster(contentsOfPNG: path).distinctColors.count, 1)
+        XCTAssertThrowsError(try PlotRaster(contentsOfPNG: path + ".missing"))
+    }
+
+    func testFigureRowPutsPanelsSideBySide() throws {
+        let a = try LineChart(series: [try LineSeries(name: "a", x: [0.0, 1], y: [0.0, 1])], title: "left")
+        let b = try ConfusionMatrixPlot(counts: [5, 1, 2, 7])
+        let row = try FigureRow(title: "two panels", panels: [a, b])
+        XCTAssertEqual(row.preferredSize.width, a.preferredSize.width + b.preferredSize.width)
+        let path = try plotTemporaryDirectory(self) + "/row.png"
+        try row.writePNG(to: path, width: 900, height: 400)
+        let raster = try assertDrawnPNG(path, width: 900, height: 400)
+        let rightHalfShades = (0..<400).flatMap { y in (450..<900).map { raster.pixel(x: $0, y: y) } }
+        XCTAssertGreaterThan(Set(rightHalfShades).count, 16, "right panel is empty")
+    }
+}
