@@ -52,6 +52,18 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var learningRate: Double
     public var seconds: Double
     public var imagesPerSecond: Double
+
+    public init(epoch: Int, trainLoss: Double, valLoss: Double, valPSNR: Double, valAccuracy: Double,
+                learningRate: Double, seconds: Double, imagesPerSecond: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.valLoss = valLoss
+        self.valPSNR = valPSNR
+        self.valAccuracy = valAccuracy
+        self.learningRate = learningRate
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+    }
 }
 
 /// Progress within an epoch, for progress bars.

@@ -1,0 +1,111 @@
+import AEData
+import AENet
+import AERun
+import ArgumentParser
+import Foundation
+import Kernels
+
+/// `ae train`: trains a model and writes the run (config, checkpoints, history, metrics, test latents) to
+/// one HDF5 file, plus a Markdown report beside it.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an autoencoder or classifier; the run (checkpoints, history, metrics, latents) goes to one HDF5 file.",
+        discussion: "Interrupted runs (Ctrl-C, kill -9) continue with `ae train --resume RUN.h5` and end with the same weights.")
+
+    @Option(help: "Model: \(ModelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: String = "cnn3"
+    @Option(help: "Dataset: mnist, fashion-mnist, kmnist, k49 or a directory of IDX/.npy/.npz files.") var dataset: String = "mnist"
+    @Option(help: "Directory holding the shipped datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
+    @Option(help: "Latent size (autoencoders).") var latent: Int = 32
+    @Option(help: "Hidden widths for mlp/classifier, comma-separated (default mlp 512,128; classifier 512).") var hidden: String?
+    @Option(help: "Hidden activation: relu, leakyrelu, tanh, sigmoid.") var activation: String = "relu"
+    @Option(help: "Dropout probability after hidden activations.") var dropout: Float = 0
+    @Option(help: "Epochs.") var epochs: Int = 10
+    @Option(help: "Mini-batch size.") var batch: Int = 128
+    @Option(help: "Learning rate.") var lr: Float = 1e-3
+    @Option(help: "Optimizer: gd (full batch), sgd, adam, adamw.") var optimizer: String = "adam"
+    @Option(help: "SGD momentum.") var momentum: Float = 0
+    @Option(help: "Learning-rate schedule: constant, linear[:final], exp:gamma.") var schedule: String = "constant"
+    @Option(help: "Reconstruction loss: mse or bce.") var loss: String = "mse"
+    @Option(help: "L1 penalty on the latent code.") var l1: Float = 0
+    @Option(help: "L2 weight decay (decoupled for adamw).") var weightDecay: Float = 0
+    @Option(help: "Denoising: std of Gaussian noise added to inputs (targets stay clean).") var noise: Float = 0
+    @Option(help: "Early stopping: epochs without validation improvement.") var patience: Int?
+    @Option(help: "Early stopping: minimum validation-loss improvement.") var minDelta: Float = 0
+    @Option(help: "Early stopping on iterations: window length (stop when the windowed mean loss stalls).") var window: Int?
+    @Option(help: "Tolerance of the window rule.") var tolerance: Float = 1e-4
+    @Option(help: "Fraction of training images held out for validation.") var validation: Double = 0.1
+    @Option(help: "Train on a stratified subset of this many images.") var trainLimit: Int?
+    @Option(help: "Test on a stratified subset of this many images.") var testLimit: Int?
+    @Option(help: "Random seed (initialisation, shuffles, splits, dropout, noise).") var seed: UInt64 = 1
+    @Option(help: "Run file to write (default runs/<model>-<dataset>.h5).") var out: String?
+    @Flag(help: "Replace an existing run file.") var overwrite = false
+    @Option(help: "Continue the interrupted run in this file (its own settings are used).") var resume: String?
+    @Option(help: .hidden) var stopAfter: Int?
+    @OptionGroup var kernel: KernelOptions
+
+    func validate() throws {
+        guard ModelConfig.Kind(rawValue: model) != nil else {
+            throw ValidationError("--model must be one of \(ModelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
+        }
+        guard ModelConfig.HiddenActivation(rawValue: activation) != nil else {
+            throw ValidationError("--activation must be relu, leakyrelu, tanh or sigmoid, got '\(activation)'")
+        }
+        guard OptimizerConfig.Kind(rawValue: optimizer) != nil else {
+            throw ValidationError("--optimizer must be gd, sgd, adam or adamw, got '\(optimizer)'")
+        }
+        guard Schedule(parsing: schedule) != nil else {
+            throw ValidationError("--schedule must be constant, linear[:final] or exp:gamma (0 < gamma <= 1), got '\(schedule)'")
+        }
+        guard TrainConfig.LossKind(rawValue: loss) != nil else { throw ValidationError("--loss must be mse or bce, got '\(loss)'") }
+        if let h = hidden { _ = try parseHidden(h) }
+        if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
+        if resume != nil, out != nil { throw ValidationError("--resume continues its own file; drop --out") }
+    }
+
+    func spec() throws -> RunSpec {
+        var train = TrainConfig()
+        train.epochs = epochs
+        train.batchSize = batch
+        train.optimizer = OptimizerConfig(kind: OptimizerConfig.Kind(rawValue: optimizer)!, learningRate: lr, momentum: momentum,
+                                          weightDecay: weightDecay)
+        train.schedule = Schedule(parsing: schedule)!
+        train.loss = TrainConfig.LossKind(rawValue: loss)!
+        train.l1 = l1
+        train.noise = noise
+        train.patience = patience
+        train.minDelta = minDelta
+        train.window = window
+        train.tolerance = tolerance
+        train.seed = seed
+        let kind = ModelConfig.Kind(rawValue: model)!
+        let config = ModelConfig(kind: kind, latent: latent, hidden: try hidden.map(parseHidden) ?? [], classes: 10,
+                                 dropout: dropout, activation: ModelConfig.HiddenActivation(rawValue: activation)!)
+        return RunSpec(model: config, train: train, dataset: dataset, validationFraction: validation,
+                       trainLimit: trainLimit, testLimit: testLimit)
+    }
+
+    func run() throws {
+        try kernel.apply()
+        let run: TrainingRun
+        if let resume {
+            run = try TrainingRun.resume(at: resume, dataDir: dataDir)
+            print("resuming \(resume) after epoch \(run.trainer.epoch) of \(run.spec.train.epochs)")
+        } else {
+            let s = try spec()
+            let path = try out ?? "runs/\(s.model.kind.rawValue)-\(DatasetSpec(parsing: s.dataset).name).h5"
+            run = try TrainingRun.create(s, at: path, overwrite: overwrite, dataDir: dataDir)
+        }
+        let m = run.trainer.model
+        print("\(run.spec.model.kind.rawValue) (\(m.parameterCount) parameters) on \(run.spec.dataset): "
+              + "\(run.data.train.count) train, \(run.data.validation?.count ?? 0) val, \(run.data.test.count) test images; "
+              + "\(KernelRuntime.threads) threads, \(KernelRuntime.isa) → \(run.path)")
+        let progress = ProgressReporter(autoencoder: run.spec.model.isAutoencoder)
+        guard let summary = try run.train(observer: progress.observer, stopAfter: stopAfter) else {
+            print("stopped after \(run.trainer.epoch) epochs; continue with: ae train --resume \(run.path)")
+            return
+        }
+        let report = try RunReport.write(runPath: run.path, figures: try ReportFigures.draw(runPath: run.path))
+        print("\(summary.status): \(summary.headline)")
+        print("run: \(run.path)  report: \(report)")
+    }
+}
