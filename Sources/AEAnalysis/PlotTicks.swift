@@ -32,8 +32,8 @@ public enum PlotTicks {
         }
     }
 
-    /// Ticks for a log-scaled axis over [lo, hi] (both > 0): powers of ten, densified with 2× and 5× when
-    /// fewer than three fall inside, and linear ticks when the range is narrower than that.
+    /// Ticks for a log-scaled axis over [lo, hi] (both > 0): powers of ten; when fewer than three fall
+    /// inside, their 1-2-5 multiples, then all their 1…9 multiples; linear ticks when even those are too few.
     public static func logarithmic(from lo: Double, to hi: Double) -> [Double] {
         guard lo > 0, hi.isFinite, lo <= hi else { return [] }
         let inside = { (v: Double) in v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9) }
@@ -41,8 +41,10 @@ public enum PlotTicks {
         let decades = (firstDecade...lastDecade).map { pow(10, Double($0)) }
         let powers = decades.filter(inside)
         if powers.count >= 3 { return thinned(powers, to: 8) }
-        let dense = decades.flatMap { d in [1.0, 2, 5].map { $0 * d } }.filter(inside)
-        if dense.count >= 3 { return dense }
+        for multiples in [[1.0, 2, 5], Array(stride(from: 1.0, through: 9, by: 1))] {
+            let dense = decades.flatMap { d in multiples.map { $0 * d } }.filter(inside)
+            if dense.count >= 3 { return thinned(dense, to: 8) }
+        }
         return linear(from: lo, to: hi, target: 4).filter { $0 > 0 }
     }
 

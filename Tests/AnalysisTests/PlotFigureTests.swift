@@ -33,11 +33,15 @@ func assertDrawnPNG(_ path: String, width: Int, height: Int, minimumColors: Int 
 /// The number of pixels within `tolerance` (per channel, 0–255) of `color` composited over white.
 func pixelCount(_ raster: PlotRaster, near color: PlotColor, tolerance: Int = 3) -> Int {
     let a = color.alpha
-    let target = [color.red, color.green, color.blue].map { Int(((a * $0 + (1 - a)) * 255).rounded()) }
-    return raster.pixels.reduce(0) { count, p in
-        let channels = [Int((p >> 16) & 0xFF), Int((p >> 8) & 0xFF), Int(p & 0xFF)]
-        return count + (zip(channels, target).allSatisfy { abs($0 - $1) <= tolerance } ? 1 : 0)
+    let composite = { (c: Double) in Int(((a * c + (1 - a)) * 255).rounded()) }
+    let (r, g, b) = (composite(color.red), composite(color.green), composite(color.blue))
+    var count = 0
+    for p in raster.pixels
+    where abs(Int((p >> 16) & 0xFF) - r) <= tolerance && abs(Int((p >> 8) & 0xFF) - g) <= tolerance
+        && abs(Int(p & 0xFF) - b) <= tolerance {
+        count += 1
     }
+    return count
 }
 
 let fashionNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -118,6 +122,33 @@ final class PlotFigureTests: XCTestCase {
         XCTAssertThrowsError(try ImageGrid(images: samples, count: 11, imageHeight: 7, imageWidth: 5, columns: 4))
         XCTAssertThrowsError(try ImageGridRow(pixels: [], count: 2, captions: ["one"]))
         XCTAssertThrowsError(try ImageGrid(rows: [], imageHeight: 7, imageWidth: 5))
+    }
+
+    func testBestAndWorstPicksImagesByPSNR() throws {
+        // Image i is uniformly grey at i/10 and has PSNR i (image 4 has none).
+        let size = 4 * 3, n = 10
+        let originals = (0..<n * size).map { Float($0 / size) / 10 }
+        let reconstructions = originals.map { 1 - $0 }
+        var psnr = (0..<n).map(Float.init)
+        psnr[4] = .nan
+        let grid = try ImageGrid.bestAndWorst(originals: originals, reconstructions: reconstructions, psnr: psnr, k: 2,
+                                              imageHeight: 4, imageWidth: 3)
+        XCTAssertEqual(grid.rows.map(\.captions), [[], ["9.0 dB", "8.0 dB"], [], ["1.0 dB", "0.0 dB"]])
+        XCTAssertEqual(grid.rows[0].pixels.first, 0.9)
+        XCTAssertEqual(grid.rows[3].pixels.last, 1)
+        let capped = try ImageGrid.bestAndWorst(originals: originals, reconstructions: reconstructions, psnr: psnr, k: 50,
+                                                imageHeight: 4, imageWidth: 3)
+        XCTAssertEqual(capped.rows.map(\.count), [4, 4, 4, 4], "9 usable images: at most 4 best and 4 worst")
+        XCTAssertThrowsError(try ImageGrid.bestAndWorst(originals: originals, reconstructions: reconstructions,
+                                                        psnr: [1, 2], k: 1, imageHeight: 4, imageWidth: 3))
+
+        let pairs = try ImageGrid.comparison(originals: originals, reconstructions: reconstructions, count: n,
+                                             imageHeight: 4, imageWidth: 3, psnr: psnr, columns: 6)
+        XCTAssertEqual(pairs.rows.map(\.count), [6, 6, 4, 4])
+        XCTAssertEqual(pairs.rows[3].captions.first, "6.0 dB")
+        let path = try plotTemporaryDirectory(self) + "/pairs.png"
+        try pairs.writePNG(to: path)
+        try assertDrawnPNG(path, width: pairs.preferredSize.width, height: pairs.preferredSize.height)
     }
 
     func testLineChartDrawsEverySeriesOnALogAxis() throws {

@@ -49,6 +49,7 @@ final class PlotTicksTests: XCTestCase {
     func testLogTicksArePowersOfTenOrDenserForNarrowRanges() {
         assertClose(PlotTicks.logarithmic(from: 1e-4, to: 1), [1e-4, 1e-3, 1e-2, 1e-1, 1], rtol: 1e-12, atol: 0)
         assertClose(PlotTicks.logarithmic(from: 0.02, to: 0.3), [0.02, 0.05, 0.1, 0.2], rtol: 1e-12, atol: 0)
+        assertClose(PlotTicks.logarithmic(from: 0.011, to: 0.07), [0.02, 0.03, 0.04, 0.05, 0.06, 0.07], rtol: 1e-12, atol: 0)
         let narrow = PlotTicks.logarithmic(from: 0.031, to: 0.034)
         XCTAssertGreaterThanOrEqual(narrow.count, 2, "\(narrow)")
         XCTAssertTrue(narrow.allSatisfy { $0 >= 0.031 && $0 <= 0.034 }, "\(narrow)")
