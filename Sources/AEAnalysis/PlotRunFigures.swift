@@ -10,7 +10,8 @@ public enum RunFigures {
     }
 
     /// Training history: loss per epoch (train and, when present, validation; log scale) and, when the
-    /// run has a validation split, validation PSNR per epoch in a second panel.
+    /// run has a validation split, validation PSNR (autoencoders) or accuracy (classifiers) per epoch in
+    /// a second panel.
     public static func history(run path: String) throws -> any Figure {
         try RunFile.read(at: path) { file in
             let epochs = try requireDoubles(file, "/history/epoch", createdBy: "ae train")
@@ -22,12 +23,15 @@ public enum RunFigures {
             }
             let positive = losses.contains { $0.y.contains { $0 > 0 && $0.isFinite } }
             let lossChart = try LineChart(series: losses, title: "Loss", xLabel: "epoch", yLabel: "loss", logY: positive)
-            guard let psnr = try optionalDoubles(file, "/history/val_psnr"), psnr.contains(where: \.isFinite) else {
-                return try FigureRow(title: name, panels: [lossChart])
+            let qualityColumns = [("/history/val_psnr", "Validation PSNR", "PSNR (dB)"),
+                                  ("/history/val_accuracy", "Validation accuracy", "accuracy")]
+            for (dataset, title, axis) in qualityColumns {
+                guard let values = try optionalDoubles(file, dataset), values.contains(where: \.isFinite) else { continue }
+                let chart = try LineChart(series: [try LineSeries(name: "", x: epochs, y: values, color: .category(2))],
+                                          title: title, xLabel: "epoch", yLabel: axis)
+                return try FigureRow(title: name, panels: [lossChart, chart])
             }
-            let psnrChart = try LineChart(series: [try LineSeries(name: "", x: epochs, y: psnr, color: .category(2))],
-                                          title: "Validation PSNR", xLabel: "epoch", yLabel: "PSNR (dB)")
-            return try FigureRow(title: name, panels: [lossChart, psnrChart])
+            return try FigureRow(title: name, panels: [lossChart])
         }
     }
 
@@ -64,7 +68,7 @@ public enum RunFigures {
     public static func confusion(run path: String, split: String) throws -> ConfusionMatrixPlot {
         try RunFile.read(at: path) { file in
             let dataset = "/metrics/\(split)/confusion"
-            guard file.isDataset(dataset) else { throw missing(path, dataset, createdBy: "ae eval \(path) --split \(split)") }
+            guard file.isDataset(dataset) else { throw missing(path, dataset, createdBy: evalCommand(run: path, metrics: split)) }
             let (counts, shape) = try file.readInt64s(dataset)
             guard shape.count == 2, shape[0] == shape[1] else {
                 throw PlotError("\(path): \(dataset) has shape \(shape), expected K×K")
@@ -88,6 +92,13 @@ public enum RunFigures {
 
     private static func runName(_ path: String) -> String {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
+    /// The `ae eval` call that writes `/metrics/<metrics>`: groups such as `test-gaussian0.3` come from
+    /// evaluating split `test` with extra options.
+    private static func evalCommand(run path: String, metrics: String) -> String {
+        let split = metrics.split(separator: "-", maxSplits: 1).first.map(String.init) ?? metrics
+        return "ae eval \(path) --split \(split)" + (split == metrics ? "" : " --dataset/--corrupt …")
     }
 
     private static func missing(_ path: String, _ dataset: String, createdBy command: String) -> PlotError {

@@ -57,6 +57,16 @@ final class PlotRunFiguresTests: XCTestCase {
         XCTAssertEqual((row.panels[0] as? LineChart)?.series.map(\.name), ["train"])
     }
 
+    func testHistoryOfAClassifierShowsValidationAccuracy() throws {
+        let run = try makeRun { file in
+            try writeHistory(file, validation: false)
+            try file.write("/history/val_accuracy", doubles: (1...12).map { 0.8 + 0.01 * Double($0) }, shape: [12])
+        }
+        let row = try XCTUnwrap(try RunFigures.history(run: run) as? FigureRow)
+        XCTAssertEqual(row.panels.count, 2)
+        XCTAssertEqual((row.panels[1] as? LineChart)?.title, "Validation accuracy")
+    }
+
     func testHistoryOfAnUntrainedRunNamesTheMissingDatasetAndTheCommand() throws {
         let run = try makeRun { try $0.setAttribute("status", string: "running") }
         assertPlotError(["run.h5", "/history/epoch", "ae train"]) { try RunFigures.history(run: run) }
@@ -124,7 +134,10 @@ final class PlotRunFiguresTests: XCTestCase {
         let out = try plotTemporaryDirectory(self) + "/c.png"
         try plot.writePNG(to: out, width: 520, height: 500)
         try assertDrawnPNG(out, width: 520, height: 500)
-        assertPlotError(["/metrics/val/confusion", "ae eval"]) { try RunFigures.confusion(run: run, split: "val") }
+        assertPlotError(["/metrics/val/confusion", "ae eval", "--split val"]) { try RunFigures.confusion(run: run, split: "val") }
+        assertPlotError(["/metrics/test-gaussian0.3/confusion", "--split test --dataset/--corrupt"]) {
+            try RunFigures.confusion(run: run, split: "test-gaussian0.3")
+        }
     }
 
     func testDefaultOutputPathSitsNextToTheRun() {

@@ -80,7 +80,7 @@ struct PlotConfusion: ParsableCommand {
     )
     @OptionGroup var output: PlotOutputOptions
 
-    @Option(help: "The evaluated split (train, val, test).")
+    @Option(help: "The metrics group under /metrics: train, val, test, or e.g. test-gaussian0.3 for a corrupted evaluation.")
     var split = "test"
 
     func run() throws {
