@@ -34,7 +34,7 @@ private let compressionThreshold = 4096
 /// so h5py reads everything as numpy arrays and `str` (docs/hdf5-layout.md).
 public final class H5File {
     public let path: String
-    private var id: hid_t
+    internal private(set) var id: hid_t
 
     private init(path: String, id: hid_t) {
         self.path = path

@@ -41,3 +41,4 @@ static inline hid_t ae_h5p_file_create_reusing_space(void) {
     H5Pset_file_space_strategy(p, H5F_FSPACE_STRATEGY_FSM_AGGR, 1, 1);
     return p;
 }
+#include "inspect_shim.h"
