@@ -32,13 +32,15 @@ public struct LineChart: Figure {
     public let series: [LineSeries]
     /// Logarithmic y axis (values ≤ 0 are not drawn).
     public let logY: Bool
+    /// x ticks on whole numbers only (epochs, counts).
+    public let integerX: Bool
 
     /// Series with at most this many points get a dot at each point.
     public static let markerLimit = 60
 
     /// Throws when there is no series, or when `logY` is set and no series has a positive finite value.
     public init(series: [LineSeries], title: String? = nil, xLabel: String = "", yLabel: String = "",
-                logY: Bool = false) throws {
+                logY: Bool = false, integerX: Bool = false) throws {
         guard !series.isEmpty else { throw PlotError("line chart '\(title ?? "")': no series to draw") }
         if logY, !series.contains(where: { $0.y.contains { $0 > 0 && $0.isFinite } }) {
             throw PlotError("line chart '\(title ?? "")': a log-scale y axis needs positive values")
@@ -48,6 +50,7 @@ public struct LineChart: Figure {
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.logY = logY
+        self.integerX = integerX
     }
 
     public var preferredSize: (width: Int, height: Int) { (800, 560) }
@@ -61,7 +64,7 @@ public struct LineChart: Figure {
         let usable = series.flatMap { s in zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) } }
         let entries = series.indices.map { LegendEntry(label: series[$0].name, color: color(of: $0), marker: .line(dash: dash(of: $0))) }
         let axes = CartesianAxes(on: canvas, in: rect, title: title, xLabel: xLabel, yLabel: yLabel,
-                                 x: AxisScale(covering: usable.map(\.0), padding: 0.03),
+                                 x: AxisScale(covering: usable.map(\.0), padding: 0.03, integral: integerX),
                                  y: AxisScale(covering: usable.map(\.1), padding: 0.06, logarithmic: logY),
                                  legend: series.count > 1 || !series[0].name.isEmpty ? entries : [],
                                  legendPlacement: .insideTopRight)

@@ -22,13 +22,14 @@ public enum RunFigures {
                 losses.append(try LineSeries(name: "validation", x: epochs, y: val, dashed: true))
             }
             let positive = losses.contains { $0.y.contains { $0 > 0 && $0.isFinite } }
-            let lossChart = try LineChart(series: losses, title: "Loss", xLabel: "epoch", yLabel: "loss", logY: positive)
+            let lossChart = try LineChart(series: losses, title: "Loss", xLabel: "epoch", yLabel: "loss", logY: positive,
+                                          integerX: true)
             let qualityColumns = [("/history/val_psnr", "Validation PSNR", "PSNR (dB)"),
                                   ("/history/val_accuracy", "Validation accuracy", "accuracy")]
             for (dataset, title, axis) in qualityColumns {
                 guard let values = try optionalDoubles(file, dataset), values.contains(where: \.isFinite) else { continue }
                 let chart = try LineChart(series: [try LineSeries(name: "", x: epochs, y: values, color: .category(2))],
-                                          title: title, xLabel: "epoch", yLabel: axis)
+                                          title: title, xLabel: "epoch", yLabel: axis, integerX: true)
                 return try FigureRow(title: name, panels: [lossChart, chart])
             }
             return try FigureRow(title: name, panels: [lossChart])

@@ -17,13 +17,14 @@ public enum PlotTicks {
         return candidates.min { abs(span / $0 - Double(target)) < abs(span / $1 - Double(target)) }!
     }
 
-    /// The multiples of a nice step inside [lo, hi] (ends included up to rounding), about `target` of them.
+    /// The multiples of a nice step inside [lo, hi] (ends included up to rounding), about `target` of them;
+    /// the step is at least `minimumStep` (1 keeps ticks on whole numbers, e.g. epochs).
     /// Values within 1e-9 steps of zero are exactly 0. An empty, reversed or non-finite range gives [].
     /// A zero-width range gives that one value.
-    public static func linear(from lo: Double, to hi: Double, target: Int = 6) -> [Double] {
+    public static func linear(from lo: Double, to hi: Double, target: Int = 6, minimumStep: Double = 0) -> [Double] {
         guard lo.isFinite, hi.isFinite, lo <= hi else { return [] }
         guard hi > lo else { return [lo] }
-        let step = niceStep(span: hi - lo, target: target)
+        let step = max(niceStep(span: hi - lo, target: target), minimumStep)
         let first = (lo / step - 1e-9).rounded(.up), last = (hi / step + 1e-9).rounded(.down)
         guard first <= last else { return [] }
         return stride(from: first, through: last, by: 1).map { k in
@@ -98,13 +99,16 @@ public struct AxisScale: Equatable, Sendable {
     public let lower: Double
     public let upper: Double
     public let logarithmic: Bool
+    /// Ticks only on whole numbers (counts, epochs).
+    public let integral: Bool
 
     /// Covers the finite values of `values` (only positive ones when `logarithmic`), padded by `padding`
     /// of the span on each side (in log space for log axes). No usable value gives [0, 1] (or [1, 10]);
     /// a single distinct value v gives a range around v.
-    public init<S: Sequence>(covering values: S, padding: Double = 0.05, logarithmic: Bool = false)
+    public init<S: Sequence>(covering values: S, padding: Double = 0.05, logarithmic: Bool = false, integral: Bool = false)
     where S.Element: BinaryFloatingPoint {
         self.logarithmic = logarithmic
+        self.integral = integral
         var lo = Double.infinity, hi = -Double.infinity
         for value in values {
             let v = Double(value)
@@ -124,9 +128,9 @@ public struct AxisScale: Equatable, Sendable {
     }
 
     /// An explicit range, lower < upper (both > 0 when `logarithmic`).
-    public init(lower: Double, upper: Double, logarithmic: Bool = false) {
+    public init(lower: Double, upper: Double, logarithmic: Bool = false, integral: Bool = false) {
         precondition(lower < upper && (!logarithmic || lower > 0), "bad axis range \(lower)…\(upper)")
-        self.lower = lower; self.upper = upper; self.logarithmic = logarithmic
+        self.lower = lower; self.upper = upper; self.logarithmic = logarithmic; self.integral = integral
     }
 
     /// 0 at `lower`, 1 at `upper`; NaN for values a log axis cannot show.
@@ -144,7 +148,7 @@ public struct AxisScale: Equatable, Sendable {
             let t = PlotTicks.logarithmic(from: lower, to: upper)
             return Array(zip(t, PlotTicks.logLabels(t)))
         }
-        let t = PlotTicks.linear(from: lower, to: upper, target: target)
+        let t = PlotTicks.linear(from: lower, to: upper, target: target, minimumStep: integral ? 1 : 0)
         return Array(zip(t, PlotTicks.labels(t)))
     }
 }

@@ -39,6 +39,13 @@ final class PlotTicksTests: XCTestCase {
         }
     }
 
+    func testIntegralAxesTickOnWholeNumbersOnly() {
+        XCTAssertEqual(PlotTicks.linear(from: 0.9, to: 3.1, target: 6, minimumStep: 1), [1, 2, 3])
+        let epochs = AxisScale(covering: [1.0, 2, 3], integral: true)
+        XCTAssertEqual(epochs.ticks().map(\.label), ["1", "2", "3"])
+        XCTAssertEqual(AxisScale(covering: [1.0, 2, 3]).ticks().count, 5, "fractional ticks when not integral")
+    }
+
     func testLinearTicksOfDegenerateRanges() {
         XCTAssertEqual(PlotTicks.linear(from: 3, to: 3), [3])
         XCTAssertEqual(PlotTicks.linear(from: 2, to: 1), [])
