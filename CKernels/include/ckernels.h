@@ -15,5 +15,6 @@
 #include "ck_loss.h"
 #include "ck_optim.h"
 #include "ck_conv.h"
+#include "ck_tsne.h"
 
 #endif

@@ -1,0 +1,70 @@
+import CKernels
+import Kernels
+
+/// The k nearest neighbours of every point: indices and squared Euclidean distances, n×k row-major, each
+/// row ascending (ties: lower index first), the point itself excluded.
+public struct NeighborGraph: Sendable, Equatable {
+    public let indices: [Int32]
+    public let distances: [Float]
+    public let count: Int
+    public let k: Int
+
+    /// The neighbour indices of point i.
+    public func neighbors(of i: Int) -> ArraySlice<Int32> { indices[i * k..<(i + 1) * k] }
+}
+
+/// Exact nearest neighbours.
+public enum NearestNeighbors {
+    /// Exact kNN of high-dimensional points: distances from blocked SGEMM dot products
+    /// (|x_i|² + |x_j|² − 2 x_i·x_j), one block of rows at a time so memory stays about 64 MB.
+    public static func exact(_ points: PointMatrix, k: Int) throws -> NeighborGraph {
+        let n = points.rows, d = points.columns
+        guard k >= 1, k < n else { throw AnalysisError("\(k) nearest neighbours need more than \(k) points, got \(n)") }
+        let sqnorms = (0..<n).map { i in points.values[i * d..<(i + 1) * d].reduce(Float(0)) { $0 + $1 * $1 } }
+        let blockRows = max(1, min(n, (1 << 24) / n))
+        var dots = [Float](repeating: 0, count: blockRows * n)
+        var indices = [Int32](repeating: 0, count: n * k)
+        var distances = [Float](repeating: 0, count: n * k)
+        points.values.withUnsafeBufferPointer { x in
+            var start = 0
+            while start < n {
+                let rows = min(blockRows, n - start)
+                dots.withUnsafeMutableBufferPointer { c in
+                    Gemm.sgemm(.none, .transposed, m: rows, n: n, k: d, a: x.baseAddress! + start * d,
+                               b: x.baseAddress!, c: c.baseAddress!)
+                }
+                indices.withUnsafeMutableBufferPointer { idx in
+                    distances.withUnsafeMutableBufferPointer { dist in
+                        ck_tsne_knn_block(idx.baseAddress! + start * k, dist.baseAddress! + start * k, dots,
+                                          sqnorms, Int64(start), Int64(rows), Int64(n), Int64(k))
+                    }
+                }
+                start += rows
+            }
+        }
+        return NeighborGraph(indices: indices, distances: distances, count: n, k: k)
+    }
+
+    /// Exact kNN of a low-dimensional embedding (n×dim, double) by direct distances, O(n² dim).
+    public static func exact(embedding: [Double], dimension: Int, k: Int) throws -> NeighborGraph {
+        let n = embedding.count / dimension
+        guard k >= 1, k < n else { throw AnalysisError("\(k) nearest neighbours need more than \(k) points, got \(n)") }
+        var indices = [Int32](repeating: 0, count: n * k)
+        var distances = [Float](repeating: 0, count: n * k)
+        ck_tsne_knn_direct(&indices, &distances, embedding, Int64(n), Int64(dimension), Int64(k))
+        return NeighborGraph(indices: indices, distances: distances, count: n, k: k)
+    }
+
+    /// kNN preservation: the mean over points of |N_k(input) ∩ N_k(embedding)| / k, where N_k are the k
+    /// nearest neighbours (the first k of each graph's rows are used). 1 means every neighbourhood is kept.
+    public static func preservation(input: NeighborGraph, embedding: NeighborGraph, k: Int = 10) -> Double {
+        precondition(input.count == embedding.count && k <= input.k && k <= embedding.k, "kNN preservation: graphs do not match")
+        guard input.count > 0 else { return 1 }
+        var kept = 0
+        for i in 0..<input.count {
+            let mine = Set(input.neighbors(of: i).prefix(k))
+            kept += embedding.neighbors(of: i).prefix(k).filter(mine.contains).count
+        }
+        return Double(kept) / Double(input.count * k)
+    }
+}

@@ -1,6 +1,0 @@
-import AEAnalysis
-import XCTest
-
-final class AnalysisModuleTests: XCTestCase {
-    func testModuleLinks() { XCTAssertNotNil(AEAnalysis.self as Any) }
-}

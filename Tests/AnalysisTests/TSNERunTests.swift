@@ -1,0 +1,75 @@
+import AEAnalysis
+import Kernels
+import TestSupport
+import XCTest
+
+final class TSNERunTests: XCTestCase {
+    /// Well-separated blobs with 2-D structure: both gradients keep > 95% of 10-NN neighbourhoods, the KL
+    /// history decreases after early exaggeration, and every cluster stays apart from the others.
+    func testBlobsKeepTheirNeighbourhoods() throws {
+        let (points, labels) = try TSNEFixtures.blobs(clusters: 5, perCluster: 120, dimension: 10, seed: 30)
+        for method in TSNEMethod.allCases {
+            var settings = TSNESettings()
+            settings.method = method
+            let result = try TSNE.run(points, settings: settings)
+            XCTAssertGreaterThan(result.knnPreservation, 0.95, "\(method)")
+            XCTAssertEqual(result.klHistory.map(\.iteration), Array(stride(from: 50, through: 750, by: 50)))
+            let late = result.klHistory.filter { $0.iteration > 300 }.map(\.kl)
+            XCTAssertEqual(late, late.sorted(by: >), "\(method): KL after early exaggeration should decrease")
+            XCTAssertLessThan(result.kl, 1.0, "\(method)")
+            // Each point's nearest embedded neighbour has its label.
+            let graph = try NearestNeighbors.exact(embedding: result.embedding, dimension: 2, k: 1)
+            let agree = (0..<points.rows).filter { labels[Int(graph.indices[$0])] == labels[$0] }.count
+            XCTAssertEqual(agree, points.rows, "\(method)")
+        }
+    }
+
+    func testRunsAreReproducible() throws {
+        let points = try TSNEFixtures.uniform(250, 6, seed: 31)
+        var settings = TSNESettings()
+        settings.iterations = 120
+        settings.exaggerationIterations = 60
+        settings.method = .bh
+        let first = try TSNE.run(points, settings: settings)
+        let second = try KernelRuntime.with(threads: 1) { try TSNE.run(points, settings: settings) }
+        XCTAssertEqual(first.embedding, second.embedding)
+        XCTAssertEqual(first.kl, second.kl)
+        settings.initialization = .random
+        let random = try TSNE.run(points, settings: settings)
+        XCTAssertNotEqual(random.embedding, first.embedding)
+        XCTAssertEqual(random.embedding, try TSNE.run(points, settings: settings).embedding)
+    }
+
+    func testInitialEmbeddingIsScaledPCA() throws {
+        let points = try TSNEFixtures.uniform(200, 4, seed: 32)
+        let y = try TSNE.initialEmbedding(points, settings: TSNESettings())
+        let first = stride(from: 0, to: y.count, by: 2).map { y[$0] }
+        let mean = first.reduce(0, +) / 200
+        let std = (first.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 200).squareRoot()
+        XCTAssertEqual(std, 1e-4, accuracy: 1e-10)
+        let pca = try PCA.fit(points, components: 2)
+        let scale = 1e-4 / stdOf(pca.projection.values)
+        assertClose(y, pca.projection.values.map { Double($0) * scale }, rtol: 1e-6, atol: 1e-12)
+    }
+
+    func testRejectsBadSettings() throws {
+        let points = try TSNEFixtures.uniform(20, 3, seed: 33)
+        var settings = TSNESettings()
+        XCTAssertThrowsError(try TSNE.run(points, settings: settings), "perplexity 30 on 20 points")
+        settings.perplexity = 5
+        settings.iterations = 0
+        XCTAssertThrowsError(try TSNE.run(points, settings: settings))
+        settings.iterations = 10
+        settings.learningRate = -1
+        XCTAssertThrowsError(try TSNE.run(points, settings: settings))
+        settings.learningRate = nil
+        XCTAssertNoThrow(try TSNE.run(points, settings: settings))
+    }
+}
+
+/// Population standard deviation of the first column of an n×2 float matrix.
+private func stdOf(_ values: [Float]) -> Double {
+    let first = stride(from: 0, to: values.count, by: 2).map { Double(values[$0]) }
+    let mean = first.reduce(0, +) / Double(first.count)
+    return (first.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(first.count)).squareRoot()
+}
