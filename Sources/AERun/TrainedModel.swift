@@ -68,4 +68,19 @@ public struct TrainedModel {
         try RunFile.update(at: path) { try $0.writeLatents(z, split: split, latent: spec.model.latent, labels: set.labels) }
         return z
     }
+
+    /// Reconstructions (autoencoders) of the images at `indices` of `set`, in that order, N×C×H×W.
+    public func reconstruct(_ set: ImageSet, indices: [Int]) throws -> [Float] {
+        guard spec.model.isAutoencoder else { throw RunError("\(path) is a classifier; it does not reconstruct images") }
+        let d = set.dims.count
+        let input = Buffer(count: batchSize * d)
+        var out = [Float](repeating: 0, count: indices.count * d)
+        for start in stride(from: 0, to: indices.count, by: batchSize) {
+            let chunk = indices[start..<min(indices.count, start + batchSize)]
+            set.gather(chunk, into: input.pointer)
+            let y = model.forward(input.tensor(batch: chunk.count, dims: set.dims), context: PassContext(training: false))
+            for i in 0..<y.count { out[start * d + i] = y.data[i] }
+        }
+        return out
+    }
 }
