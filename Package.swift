@@ -70,6 +70,7 @@ let package = Package(
         .library(name: "AENet", targets: ["AENet"]),
         .library(name: "AERun", targets: ["AERun"]),
         .library(name: "AEAnalysis", targets: ["AEAnalysis"]),
+        .library(name: "AEStudy", targets: ["AEStudy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -118,10 +119,12 @@ let package = Package(
         .target(name: "AERun", dependencies: ["AEData", "AENet", "Kernels"]),
         // PCA, t-SNE, metrics and plots over saved latents.
         .target(name: "AEAnalysis", dependencies: ["CLapacke", "CCairo", "CKernels", "Kernels", "AEData"]),
+        // Studies: many runs (grids, cross-validation, cross-training, robustness) with tables and figures.
+        .target(name: "AEStudy", dependencies: ["AERun", "AEAnalysis", "AEData", "AENet", "Kernels"]),
         .executableTarget(
             name: "ae",
             dependencies: [
-                "Kernels", "KernelsReference", "AEData", "AENet", "AERun", "AEAnalysis",
+                "Kernels", "KernelsReference", "AEData", "AENet", "AERun", "AEAnalysis", "AEStudy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -132,5 +135,6 @@ let package = Package(
         .testTarget(name: "AENetTests", dependencies: ["AENet", "Kernels", "KernelsReference", "TestSupport"]),
         .testTarget(name: "RunTests", dependencies: ["AERun", "AEData", "AENet", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["AEAnalysis", "AEData", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["AEStudy", "AERun", "AEData", "AENet", "TestSupport"]),
     ]
 )

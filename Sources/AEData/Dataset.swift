@@ -28,8 +28,11 @@ public struct Dataset: Sendable {
     ///
     /// Images are `[N, H, W]` (one channel) or `[N, C, H, W]`; bytes and other integers are divided by 255,
     /// float arrays must already be in [0, 1]. Labels are one non-negative integer per image.
-    /// `dataDir` defaults to `Dataset.defaultDataDir()`.
+    /// `dataDir` defaults to `Dataset.defaultDataDir()`. A `.path` ending in `.h5` is a dataset file (`loadHDF5`).
     public static func load(_ spec: DatasetSpec, dataDir: String? = nil) throws -> Dataset {
+        if case .path(let p) = spec, ["h5", "hdf5"].contains((p as NSString).pathExtension.lowercased()) {
+            return try loadHDF5(p)
+        }
         let layout = try DatasetLayout(spec: spec, dataDir: dataDir)
         var hashes: [String: String] = [:]
         var arrays: [NPYArray] = []

@@ -6,7 +6,7 @@ struct AE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ae",
         abstract: "Train and study autoencoders on MNIST-family images with native multithreaded kernels.",
-        subcommands: RunCommands.all + InspectCommands.all + AnalysisCommands.all + [Info.self, Bench.self]
+        subcommands: RunCommands.all + StudyCommands.all + InspectCommands.all + AnalysisCommands.all + [DataCommand.self, Info.self, Bench.self]
     )
 }
 

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+/// `ae study …` commands.
+enum StudyCommands {
+    static let all: [ParsableCommand.Type] = []
+}
