@@ -89,7 +89,7 @@ def main():
     p.add_argument("--steps", type=int, default=0, help="timed steps per repeat (default: by model)")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--ae", default=".build/release/ae")
+    p.add_argument("--ae", default=".build/release/ae", help="the ae binary to time (e.g. a --scratch-path build)")
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.torch_worker:
@@ -99,7 +99,8 @@ def main():
     default_steps = {"mlp": 200, "cnn3": 40, "cnn5": 15}
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     print(f"{args.threads} threads, batch {args.batch}, latent {args.latent}, Adam + MSE, {args.rounds} alternating rounds (medians)")
-    print(f"{'model':6} {'ours img/s':>11} {'PyTorch img/s':>14} {'speedup':>8} {'ours RSS MB':>12} {'PyTorch RSS MB':>15}")
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} processors (a busy machine slows PyTorch's spinning threads most)")
+    print(f"{'model':6} {'ours img/s':>11} {'PyTorch img/s':>14} {'speedup':>8} {'min..max':>11} {'ours RSS MB':>12} {'PyTorch RSS MB':>15}")
     for model in args.models.split(","):
         steps = str(args.steps or default_steps.get(model, 20))
         common = ["--batch", str(args.batch), "--latent", str(args.latent), "--steps", steps,
@@ -114,9 +115,12 @@ def main():
             theirs.append(json.loads(out.strip().splitlines()[-1]))
         o = statistics.median(r["images_per_second"] for r in ours)
         t = statistics.median(r["images_per_second"] for r in theirs)
+        # Each round's pair ran back to back: their ratios show how much the machine drifted.
+        pairs = [a["images_per_second"] / b["images_per_second"] for a, b in zip(ours, theirs)]
         orss = statistics.median(r["peak_rss_mb"] for r in ours)
         trss = statistics.median(r["peak_rss_mb"] for r in theirs)
-        print(f"{model:6} {o:11.0f} {t:14.0f} {o / t:7.2f}x {orss:12.0f} {trss:15.0f}", flush=True)
+        print(f"{model:6} {o:11.0f} {t:14.0f} {o / t:7.2f}x {min(pairs):5.2f}..{max(pairs):<5.2f} {orss:12.0f} {trss:15.0f}",
+              flush=True)
     print(f"PyTorch {theirs[-1]['torch']}")
 
 
