@@ -16,4 +16,5 @@
 #include "loss_simd.h"
 #include "optim_simd.h"
 #include "conv_simd.h"
+#include "vae_simd.h"
 #endif

@@ -16,5 +16,6 @@
 #include "ck_optim.h"
 #include "ck_conv.h"
 #include "ck_tsne.h"
+#include "ck_vae.h"
 
 #endif
