@@ -34,11 +34,16 @@ public struct Dataset: Sendable {
             return try loadHDF5(p)
         }
         let layout = try DatasetLayout(spec: spec, dataDir: dataDir)
+        // The four files are independent: gunzip + hash + parse them concurrently.
+        let results = ConcurrentResults<(NPYArray, String)>(count: layout.files.count)
+        DispatchQueue.concurrentPerform(iterations: layout.files.count) { i in
+            results.set(i, Result { try readArray(base: layout.base, relative: layout.files[i], manifest: layout.manifest,
+                                                  mustBeListed: layout.manifestRequired) })
+        }
         var hashes: [String: String] = [:]
         var arrays: [NPYArray] = []
-        for rel in layout.files {
-            let (array, hash) = try readArray(base: layout.base, relative: rel, manifest: layout.manifest,
-                                              mustBeListed: layout.manifestRequired)
+        for (rel, result) in zip(layout.files, results.values) {
+            let (array, hash) = try result.get()
             arrays.append(array)
             hashes[(rel as NSString).lastPathComponent] = hash
         }
@@ -131,6 +136,15 @@ public struct Dataset: Sendable {
         return LabeledImages(images: pixels, labels: ints.map { Int32($0) }, channels: c, height: h, width: w,
                              classNames: classNames)
     }
+}
+
+/// Results written by concurrent iterations, one slot each (the lock only guards the array's storage).
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: Result<T, Error>) { lock.withLock { slots[i] = value } }
+    var values: [Result<T, Error>] { lock.withLock { slots.map { $0! } } }
 }
 
 /// `bytes / 255` through a lookup table, with pointers (this loop runs over 47 M values, also in debug builds).
