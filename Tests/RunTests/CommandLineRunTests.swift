@@ -31,13 +31,7 @@ final class CommandLineRunTests: XCTestCase {
         return (p, p.terminationStatus, out)
     }
 
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "ae-cli-tests-\(name.filter(\.isLetter))-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
+    func temporaryDirectory() throws -> String { try RunTestsSupport.temporaryDirectory(for: self) }
 
     func epochsDone(_ path: String) -> Int64 {
         (try? RunFile.read(at: path) { try $0.intAttribute("epochs_done", at: "/") }) .flatMap { $0 } ?? 0

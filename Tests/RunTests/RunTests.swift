@@ -8,13 +8,7 @@ import XCTest
 /// End-to-end runs on small stratified subsets of the shipped MNIST: training, checkpoints, resume,
 /// reload, evaluation, encoding and the report, all through the run file.
 final class RunTests: XCTestCase {
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "ae-run-tests-\(name.filter(\.isLetter))-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
+    func temporaryDirectory() throws -> String { try RunTestsSupport.temporaryDirectory(for: self) }
 
     func spec(_ kind: ModelConfig.Kind, epochs: Int, train: Int, test: Int = 500, latent: Int = 16, hidden: [Int] = [],
               lr: Float = 2e-3) -> RunSpec {
