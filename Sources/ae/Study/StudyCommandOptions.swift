@@ -1,0 +1,69 @@
+import AENet
+import AERun
+import AEStudy
+import ArgumentParser
+import Foundation
+import Kernels
+
+/// Options shared by every `ae study` subcommand, and the code that runs a study from them.
+struct StudyCommandOptions: ParsableArguments {
+    @Option(help: "Study specification (JSON): keys laid over the preset, e.g. {\"latents\": [15, 30]}.") var spec: String?
+    @Option(help: "Starting point of the specification: full (the issue's study) or quick (tiny, minutes).") var preset: String = "full"
+    @Option(help: "Study folder (runs/, study.json, summary.md, CSVs, PNGs).") var out: String
+    @Option(help: "Runs trained at the same time, each in its own process.") var jobs: Int = 1
+    @Option(help: "Directory holding the datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
+    @Flag(help: "Replace the folder's saved specification by this one (runs whose settings changed are retrained).") var overwrite = false
+    @Option(help: .hidden) var only: String?
+    @OptionGroup var kernel: KernelOptions
+
+    func validate() throws {
+        guard ["full", "quick"].contains(preset) else { throw ValidationError("--preset must be full or quick, got '\(preset)'") }
+        guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256, got \(jobs)") }
+    }
+
+    /// The preset with the spec file laid over it.
+    func definition<D: StudyDefinition>(_ type: D.Type) throws -> D {
+        let base = preset == "quick" ? D.quick : D.full
+        guard let spec else { return base }
+        guard let data = FileManager.default.contents(atPath: spec) else { throw ValidationError("cannot read --spec \(spec)") }
+        return try D.parse(json: data, over: base, file: spec)
+    }
+
+    func run<D: StudyDefinition>(_ type: D.Type) throws {
+        try kernel.apply()
+        let folder = StudyFolder(path: out, dataDir: dataDir)
+        if let only {  // a child process of --jobs: one run of the folder's saved study
+            try Study<D>(resumingIn: folder).runOne(id: only)
+            return
+        }
+        let study = try Study(try definition(type), folder: folder, overwrite: overwrite)
+        var options = StudyOptions()
+        options.jobs = jobs
+        // --threads is per run; without it the processors are shared out between the jobs.
+        options.threadsPerJob = kernel.threads ?? (jobs > 1 ? max(1, KernelRuntime.processors / jobs) : nil)
+        options.childArguments = kernel.isa.map { ["--isa", $0] } ?? []
+        options.log = { line in
+            print(line)
+            fflush(nil)
+        }
+        options.observer = { StudyCommandOptions.epochObserver }
+        let threads = jobs > 1 ? "\(options.threadsPerJob ?? 1) threads per job" : "\(KernelRuntime.threads) threads"
+        print("\(D.kind.rawValue) study in \(out): \(jobs) job(s), \(threads), \(KernelRuntime.isa)")
+        let start = Date()
+        let report = try study.run(options)
+        print(report.tables.first?.markdown ?? "")
+        print(String(format: "done in %.1f s; summary: %@/summary.md", Date().timeIntervalSince(start), out))
+    }
+
+    /// One indented line per epoch of the run being trained in this process.
+    static var epochObserver: TrainingRun.Observer {
+        TrainingRun.Observer(onEpoch: { r in
+            var line = String(format: "    epoch %3d  train loss %.5f", r.epoch, r.trainLoss)
+            if !r.valLoss.isNaN { line += String(format: "  val loss %.5f", r.valLoss) }
+            if !r.valPSNR.isNaN { line += String(format: "  val PSNR %.2f dB", r.valPSNR) }
+            if !r.valAccuracy.isNaN { line += String(format: "  val acc %.2f%%", 100 * r.valAccuracy) }
+            print(line + String(format: "  %.1f s", r.seconds))
+            fflush(nil)
+        })
+    }
+}
