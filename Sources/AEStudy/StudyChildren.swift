@@ -45,7 +45,7 @@ struct ChildPool {
         if let t = options.threadsPerJob { arguments += ["--threads", String(t)] }
         if let dir = folder.dataDir { arguments += ["--data-dir", dir] }
         process.arguments = arguments + options.childArguments
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle

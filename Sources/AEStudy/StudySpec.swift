@@ -126,20 +126,22 @@ public struct StudyError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Short, file-name-safe forms of hyper-parameters for run ids: 0.001 → `1e-3`, 0.3 → `0.3`, 0 → `0`.
+/// Short, file-name-safe forms of hyper-parameters for run ids: 0.01 → `1e-2`, 0.001 → `1e-3`, 0.3 → `0.3`,
+/// 0 → `0` (values below 0.02 in exponent form, as learning rates and penalties are usually written).
 public func compactNumber(_ value: Float) -> String {
     let x = Double(value)
     if x == 0 { return "0" }
-    if abs(x) >= 0.01 && abs(x) < 1e4 { return String(format: "%g", x) }
-    let exponent = Int(floor(log10(abs(x))))
-    var mantissa = String(format: "%.3g", x / pow(10, Double(exponent)))
-    if mantissa == "10" { return compactNumber(Float(pow(10, Double(exponent + 1)))) }
-    if mantissa.hasPrefix("-") { mantissa = "-" + mantissa.dropFirst() }
+    if abs(x) >= 0.0199 && abs(x) < 1e4 { return String(format: "%g", x) }
+    // "%.2e" rounds to 3 significant digits first: 1e-4 stored as 9.99999e-5 still prints as 1.00e-04.
+    let parts = String(format: "%.2e", x).split(separator: "e")
+    var mantissa = String(parts[0])
+    while mantissa.contains("."), mantissa.hasSuffix("0") || mantissa.hasSuffix(".") { mantissa.removeLast() }
+    let exponent = Int(parts[1])!
     return "\(mantissa)e\(exponent)"
 }
 
-/// `fashion-mnist` → `fashion`, other dataset names as `DatasetSpec` names them; for run ids.
+/// `fashion-mnist` → `fashion`, a file `dir/tiny.h5` → `tiny`, other names as `DatasetSpec` gives them; for run ids.
 func datasetTag(_ dataset: String) -> String {
-    let name = (try? DatasetSpec(parsing: dataset).name) ?? dataset
+    let name = (((try? DatasetSpec(parsing: dataset).name) ?? dataset) as NSString).deletingPathExtension
     return name == "fashion-mnist" ? "fashion" : name
 }

@@ -1,0 +1,81 @@
+import AENet
+import AERun
+@testable import AEStudy
+import Foundation
+import XCTest
+
+/// Specifications: expansion into runs (counts, deterministic unique ids), JSON overlays, number tags.
+final class StudySpecTests: XCTestCase {
+    let folder = StudyFolder(path: "/nonexistent/study")
+
+    func allRuns<D: StudyDefinition>(_ d: D) throws -> [StudyRun] { try XCTUnwrap(try d.runs(stage: 0, in: folder)) }
+
+    /// The full studies have the issue's sizes, and every id is unique and the same on every expansion.
+    func testFullStudiesExpandToTheIssuesGrids() throws {
+        let counts: [(String, [StudyRun], Int)] = [
+            ("grid", try allRuns(GridStudy.full), 3 * 2 * 6 * 2 * 3 * 3),
+            ("cv", try allRuns(CVStudy.full), 4 * 3 * 3 * 3),
+            ("cross", try allRuns(CrossStudy.full), 3 * 2),
+            ("robustness", try allRuns(RobustnessStudy.full), 2),
+            ("classifier", try allRuns(ClassifierStudy.full), 4 * 3 * 2 * 3),
+        ]
+        for (name, runs, expected) in counts {
+            XCTAssertEqual(runs.count, expected, name)
+            XCTAssertEqual(Set(runs.map(\.id)).count, runs.count, "\(name): ids must be unique")
+            XCTAssertTrue(runs.allSatisfy { $0.id.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }, name)
+        }
+        XCTAssertEqual(try allRuns(GridStudy.full).map(\.id), try allRuns(GridStudy.full).map(\.id))
+        let grid = try allRuns(GridStudy.full)
+        let run = try XCTUnwrap(grid.first { $0.id == "cnn3-mnist-z30-lr1e-3-l1_0-do0" }, "readable id of a known configuration")
+        XCTAssertEqual(run.spec.model.kind, .cnn3)
+        XCTAssertEqual(run.spec.model.latent, 30)
+        XCTAssertEqual(run.spec.train.optimizer.learningRate, 1e-3)
+        XCTAssertEqual(run.spec.train.epochs, 30)
+        XCTAssertTrue(grid.contains { $0.id == "mlp-fashion-z600-lr1e-4-l1_1e-3-do0.3" && $0.spec.model.dropout == 0.3 && $0.spec.train.l1 == 1e-3 })
+        let cv = try allRuns(CVStudy.full)
+        XCTAssertTrue(cv.allSatisfy { $0.spec.model.kind == .convbottleneck && $0.spec.train.batchSize == 1000 && $0.spec.train.window == 100 })
+        XCTAssertEqual(Set(cv.compactMap { $0.fold?.index }), [0, 1, 2])
+        let robust = try allRuns(RobustnessStudy.full)
+        XCTAssertEqual(robust.map(\.spec.train.noise), [0, 0.3])
+        XCTAssertEqual(robust[0].evaluations.map(\.corruption), RobustnessStudy.defaultCorruptions)
+    }
+
+    /// The quick presets are small: few runs, at most 2 epochs, at most 1000 training images.
+    func testQuickPresetsAreTiny() throws {
+        let budgets = [GridStudy.quick.budget, CVStudy.quick.budget, CrossStudy.quick.budget, RobustnessStudy.quick.budget,
+                       ClassifierStudy.quick.budget]
+        XCTAssertTrue(budgets.allSatisfy { $0.epochs <= 2 && ($0.trainLimit ?? .max) <= 1000 && ($0.testLimit ?? .max) <= 300 })
+        XCTAssertLessThanOrEqual(try allRuns(GridStudy.quick).count, 8)
+        XCTAssertLessThanOrEqual(try allRuns(ClassifierStudy.quick).count, 8)
+    }
+
+    /// A spec file names only what changes; nested objects merge; unknown keys are refused.
+    func testJSONOverlay() throws {
+        let json = Data(#"{"latents": [15, 50], "budget": {"epochs": 3, "trainLimit": 500}}"#.utf8)
+        let spec = try GridStudy.parse(json: json, over: .full, file: "s.json")
+        XCTAssertEqual(spec.latents, [15, 50])
+        XCTAssertEqual(spec.budget.epochs, 3)
+        XCTAssertEqual(spec.budget.trainLimit, 500)
+        XCTAssertEqual(spec.budget.batchSize, GridStudy.full.budget.batchSize)
+        XCTAssertEqual(spec.models, GridStudy.full.models)
+        XCTAssertEqual(try allRuns(spec).count, 3 * 2 * 2 * 2 * 3 * 3)
+        XCTAssertThrowsError(try GridStudy.parse(json: Data(#"{"latent": [15]}"#.utf8), over: .full, file: "s.json")) {
+            XCTAssertTrue("\($0)".contains("unknown key 'latent'"), "\($0)")
+        }
+        XCTAssertThrowsError(try GridStudy.parse(json: Data(#"{"budget": {"epoch": 3}}"#.utf8), over: .full, file: "s.json"))
+        XCTAssertThrowsError(try GridStudy.parse(json: Data(#"{"models": ["rnn"]}"#.utf8), over: .full, file: "s.json"))
+        XCTAssertThrowsError(try ClassifierStudy.parse(json: Data(#"{"schedules": ["cosine"]}"#.utf8), over: .quick, file: "c.json")
+            .runs(stage: 0, in: folder))
+    }
+
+    func testCompactNumbers() {
+        XCTAssertEqual([0, 1e-3, 1e-4, 1e-5, 3e-4, 2.5e-3, 0.01, 0.1, 0.3, 1, 2, 0.05].map(compactNumber),
+                       ["0", "1e-3", "1e-4", "1e-5", "3e-4", "2.5e-3", "1e-2", "0.1", "0.3", "1", "2", "0.05"])
+    }
+
+    func testTablesFormatCSVAndMarkdown() {
+        let t = StudyTable(title: "T", name: "t", columns: ["a", "b"], rows: [["x, y", "1 | 2"]])
+        XCTAssertEqual(t.csv, "a,b\n\"x, y\",1 | 2\n")
+        XCTAssertEqual(t.markdown, "### T\n\n| a | b |\n| --- | --- |\n| x, y | 1 \\| 2 |\n")
+    }
+}
