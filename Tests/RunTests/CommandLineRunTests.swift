@@ -5,30 +5,10 @@ import XCTest
 /// The `ae` tool end to end: a run killed with SIGKILL mid-training resumes to the same final weights as
 /// an uninterrupted run, and nonsense input gets a one-line error and a non-zero exit.
 final class CommandLineRunTests: XCTestCase {
-    /// `ae`, built beside the test bundle by `swift build --build-tests` (scripts/test.sh).
-    var ae: String {
-        get throws {
-            let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for candidate in [dir, dir.deletingLastPathComponent()].map({ $0.appendingPathComponent("ae").path })
-            where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("CI must build ae before the tests (scripts/test.sh)") }
-            throw XCTSkip("the ae executable is not built next to the tests; run scripts/test.sh")
-        }
-    }
-
     @discardableResult
     func run(_ args: [String], wait: Bool = true) throws -> (Process, Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try ae)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        guard wait else { return (p, 0, "") }
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p, p.terminationStatus, out)
+        let r = try RunTestsSupport.runAE(args, wait: wait)
+        return (r.process, r.status, r.output)
     }
 
     func temporaryDirectory() throws -> String { try RunTestsSupport.temporaryDirectory(for: self) }

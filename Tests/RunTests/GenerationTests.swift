@@ -152,22 +152,10 @@ final class GenerationTests: XCTestCase {
 
     // MARK: commands
 
-    /// `ae`, built beside the test bundle by `swift build --build-tests`.
+    /// Runs `ae` (built beside the tests) with 2 threads.
     func ae(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        guard let executable = [dir, dir.deletingLastPathComponent()].map({ $0.appendingPathComponent("ae").path })
-            .first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("CI must build ae before the tests") }
-            throw XCTSkip("the ae executable is not built next to the tests")
-        }
-        let process = Process(), pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + ["--threads", "2"]
-        (process.standardOutput, process.standardError) = (pipe, pipe)
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        let r = try RunTestsSupport.runAE(arguments + ["--threads", "2"])
+        return (r.status, r.output)
     }
 
     /// Checks that `path` is a PNG (signature and IHDR) of plausible size.

@@ -10,4 +10,28 @@ enum RunTestsSupport {
         test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         return dir
     }
+
+    /// `ae`, built beside the test bundle by `swift build --build-tests` (scripts/test.sh). Missing, the
+    /// calling test is skipped — except in CI, where that is a failure.
+    static func aeExecutable() throws -> String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()].map({ $0.appendingPathComponent("ae").path })
+        where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("CI must build ae before the tests (scripts/test.sh)") }
+        throw XCTSkip("the ae executable is not built next to the tests; run scripts/test.sh")
+    }
+
+    /// Runs `ae arguments` with stdout and stderr together; without `wait`, returns the running process.
+    @discardableResult
+    static func runAE(_ arguments: [String], wait: Bool = true) throws -> (process: Process, status: Int32, output: String) {
+        let p = Process(), pipe = Pipe()
+        p.executableURL = URL(fileURLWithPath: try aeExecutable())
+        p.arguments = arguments
+        (p.standardOutput, p.standardError) = (pipe, pipe)
+        try p.run()
+        guard wait else { return (p, 0, "") }
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p, p.terminationStatus, out)
+    }
 }
