@@ -23,7 +23,7 @@ public struct CrossStudy: StudyDefinition {
         learningRate: 1e-3, mlpHidden: [], gridImages: 8)
 
     public static let quick = CrossStudy(
-        budget: .quick, models: [.mlp], datasets: ["mnist", "fashion-mnist"], latent: 30, learningRate: 1e-3,
+        budget: .quick, models: [.mlp], datasets: ["mnist", "fashion-mnist"], latent: 30, learningRate: 2e-3,
         mlpHidden: [256, 64], gridImages: 8)
 
     public init(budget: StudyBudget, models: [ModelConfig.Kind], datasets: [String], latent: Int, learningRate: Float,

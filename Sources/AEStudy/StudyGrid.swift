@@ -28,7 +28,7 @@ public struct GridStudy: StudyDefinition {
 
     /// 2 models × 2 latents on 1000 MNIST images, 2 epochs.
     public static let quick = GridStudy(
-        budget: .quick, models: [.mlp, .cnn3], datasets: ["mnist"], latents: [15, 30], learningRates: [1e-3], l1: [0],
+        budget: .quick, models: [.mlp, .cnn3], datasets: ["mnist"], latents: [15, 30], learningRates: [2e-3], l1: [0],
         dropouts: [0], mlpHidden: [256, 64])
 
     public init(budget: StudyBudget, models: [ModelConfig.Kind], datasets: [String], latents: [Int], learningRates: [Float],

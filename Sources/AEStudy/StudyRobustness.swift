@@ -30,7 +30,7 @@ public struct RobustnessStudy: StudyDefinition {
         trainNoise: [0, 0.3], corruptions: defaultCorruptions, mlpHidden: [])
 
     public static let quick = RobustnessStudy(
-        budget: .quick, models: [.mlp], datasets: ["mnist"], latent: 30, learningRate: 1e-3, trainNoise: [0, 0.3],
+        budget: .quick, models: [.mlp], datasets: ["mnist"], latent: 30, learningRate: 2e-3, trainNoise: [0, 0.3],
         corruptions: defaultCorruptions, mlpHidden: [256, 64])
 
     public init(budget: StudyBudget, models: [ModelConfig.Kind], datasets: [String], latent: Int, learningRate: Float,

@@ -29,8 +29,9 @@ public struct StudyBudget: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
-    /// The quick preset's budget: a couple of epochs on small subsets, minutes for a whole study.
-    public static let quick = StudyBudget(epochs: 2, batchSize: 64, trainLimit: 1000, testLimit: 300)
+    /// The quick preset's budget: a couple of epochs on small subsets, minutes for a whole study. Small
+    /// batches, so the models take enough steps to get past reconstructing the mean image.
+    public static let quick = StudyBudget(epochs: 2, batchSize: 32, trainLimit: 1000, testLimit: 300)
 
     /// A training configuration with this budget and Adam at `learningRate`.
     func trainConfig(learningRate: Float, optimizer: OptimizerConfig.Kind = .adam, weightDecay: Float = 0) -> TrainConfig {
