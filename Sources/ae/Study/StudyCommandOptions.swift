@@ -55,9 +55,16 @@ struct StudyCommandOptions: ParsableArguments {
         print(String(format: "done in %.1f s; summary: %@/summary.md", Date().timeIntervalSince(start), out))
     }
 
-    /// One indented line per epoch of the run being trained in this process.
+    /// The run being trained in this process: a live step line on a terminal, one indented line per epoch.
     static var epochObserver: TrainingRun.Observer {
-        TrainingRun.Observer(onEpoch: { r in
+        let live = isatty(STDERR_FILENO) != 0
+        return TrainingRun.Observer(onStep: live ? { p in
+            guard p.step % 5 == 0 || p.step == p.steps else { return }
+            let line = String(format: "    epoch %d/%d  step %d/%d  loss %.5f  %.0f img/s", p.epoch, p.epochs, p.step, p.steps, p.loss,
+                              p.imagesPerSecond)
+            FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+        } : nil, onEpoch: { r in
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
             var line = String(format: "    epoch %3d  train loss %.5f", r.epoch, r.trainLoss)
             if !r.valLoss.isNaN { line += String(format: "  val loss %.5f", r.valLoss) }
             if !r.valPSNR.isNaN { line += String(format: "  val PSNR %.2f dB", r.valPSNR) }
