@@ -24,7 +24,8 @@ static void gemm_micro_ref(int64_t kc, const float *CK_RESTRICT ap, const float 
 }
 
 void ck_gemm_config_ref(ck_gemm_config *cfg) {
-    *cfg = (ck_gemm_config){.mr = REF_MR, .nr = REF_NR, .kc = 256, .mc = 512, .nc = 512, .micro = gemm_micro_ref};
+    *cfg = (ck_gemm_config){.mr = REF_MR, .nr = REF_NR, .kc = 256, .mc = 512, .nc = 512, .micro = gemm_micro_ref,
+                            .pack_bt = NULL};
 }
 
 // MARK: per-thread packing buffers
@@ -91,7 +92,8 @@ static void pack_a(float *CK_RESTRICT dst, operand a, int64_t r0, int64_t rows, 
 
 /// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(B) into NR-column micro-panels: panel q holds, for
 /// each row p, the NR values of columns q*NR .. q*NR+NR-1 (zero past `cols`).
-static void pack_b(float *CK_RESTRICT dst, operand b, int64_t r0, int64_t rows, int64_t c0, int64_t cols, int nr) {
+static void pack_b(float *CK_RESTRICT dst, operand b, int64_t r0, int64_t rows, int64_t c0, int64_t cols, int nr,
+                   ck_gemm_pack_bt_fn pack_bt) {
     for (int64_t q = 0; q < cols; q += nr, dst += nr * rows) {
         const int64_t valid = CK_MIN((int64_t)nr, cols - q);
         if (!b.trans) {
@@ -101,6 +103,8 @@ static void pack_b(float *CK_RESTRICT dst, operand b, int64_t r0, int64_t rows, 
                 memcpy(d, src, (size_t)valid * sizeof(float));
                 for (int64_t j = valid; j < nr; j++) d[j] = 0.0f;
             }
+        } else if (pack_bt && valid == nr) {
+            pack_bt(dst, b.x + (c0 + q) * b.ld + r0, b.ld, rows);
         } else {
             for (int64_t j = 0; j < valid; j++) {
                 const float *src = b.x + (c0 + q + j) * b.ld + r0;
@@ -160,7 +164,7 @@ static int gemm_serial(const ck_gemm_config *cfg, operand a, operand b, int64_t 
             const float block_beta = pc == 0 ? beta : 1.0f;
             for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                 const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
-                pack_b(bp, b, pc, kc, jc, nc, cfg->nr);
+                pack_b(bp, b, pc, kc, jc, nc, cfg->nr, cfg->pack_bt);
                 macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c + ic * ldc + jc, ldc);
             }
         }
@@ -191,7 +195,7 @@ static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, operand a, opera
             if (bp) {
                 for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                     const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
-                    pack_b(bp, b, pc, kc, jc, nc, cfg->nr);
+                    pack_b(bp, b, pc, kc, jc, nc, cfg->nr, cfg->pack_bt);
                     macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c + ic * ldc + jc, ldc);
                 }
             }

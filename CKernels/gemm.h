@@ -15,11 +15,16 @@
 typedef void (*ck_gemm_micro_fn)(int64_t kc, const float *CK_RESTRICT ap, const float *CK_RESTRICT bp,
                                  float *CK_RESTRICT c, int64_t ldc, float alpha, float beta);
 
+/// Packs one full NR-column micro-panel of a transposed B: dst[p*NR + j] = src[j*ld + p] for j < NR, p < rows
+/// (an in-register transpose; NULL where the ISA has none and the scalar loop in gemm.c does it).
+typedef void (*ck_gemm_pack_bt_fn)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld, int64_t rows);
+
 /// The register tile and cache blocking of one ISA's micro-kernel.
 typedef struct ck_gemm_config {
     int mr, nr;            // register tile
     int64_t kc, mc, nc;    // cache blocks: Ap block is mc x kc (L3), Bp block kc x nc (L2), micro-panel in L1
     ck_gemm_micro_fn micro;
+    ck_gemm_pack_bt_fn pack_bt;  // may be NULL
 } ck_gemm_config;
 
 void ck_gemm_config_ref(ck_gemm_config *cfg);

@@ -44,6 +44,55 @@ static void CK_SUFFIX(ck_gemm_micro)(int64_t kc, const float *CK_RESTRICT ap, co
     }
 }
 
+#if VLEN == 16 && CK_ARCH_X86
+/// dst[k*ldd + i] = src[i*lds + k] for i, k < 16: the 16x16 in-register transpose (unpack, then 64-bit and
+/// 128-bit lane shuffles).
+static inline void CK_SUFFIX(transpose16)(float *dst, int64_t ldd, const float *src, int64_t lds) {
+    __m512 r[16], t[16];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lds);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + i * ldd, r[i]);
+}
+
+/// A full micro-panel of a transposed B (ck_gemm_pack_bt_fn): 16 x 16 blocks through registers instead of
+/// one strided scalar store per element (the weight gradients' B is the transposed im2col matrix; measured:
+/// this packing was 9-13% of CNN3 training with the scalar loop).
+static void CK_SUFFIX(ck_gemm_pack_bt)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
+                                       int64_t rows) {
+    int64_t p = 0;
+    for (; p + 16 <= rows; p += 16)
+        for (int h = 0; h < GEMM_NR; h += 16)
+            CK_SUFFIX(transpose16)(dst + p * GEMM_NR + h, GEMM_NR, src + h * ld + p, ld);
+    for (; p < rows; p++)
+        for (int j = 0; j < GEMM_NR; j++) dst[p * GEMM_NR + j] = src[j * ld + p];
+}
+#endif
+
 void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->mr = GEMM_MR;
     cfg->nr = GEMM_NR;
@@ -51,6 +100,11 @@ void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->mc = GEMM_MR * (1024 / GEMM_MR);
     cfg->nc = GEMM_NR * 12;
     cfg->micro = CK_SUFFIX(ck_gemm_micro);
+#if VLEN == 16 && CK_ARCH_X86
+    cfg->pack_bt = CK_SUFFIX(ck_gemm_pack_bt);
+#else
+    cfg->pack_bt = NULL;
+#endif
 }
 
 #undef GEMM_MR
