@@ -33,12 +33,14 @@ public struct Study<D: StudyDefinition> {
         self.definition = definition
         self.folder = folder
         let fm = FileManager.default
-        if let saved = try? Self.load(folder), !overwrite, saved != definition {
-            throw StudyError("\(folder.path) holds a different \(D.kind.rawValue) study (\(folder.specPath)); "
-                             + "use another --out, or --overwrite to replace its specification")
-        }
-        if fm.fileExists(atPath: folder.specPath), (try? Self.load(folder)) == nil, !overwrite {
-            throw StudyError("\(folder.specPath) is not a \(D.kind.rawValue) study specification; use another --out or --overwrite")
+        if fm.fileExists(atPath: folder.specPath), !overwrite {
+            guard let saved = try? Self.load(folder) else {
+                throw StudyError("\(folder.specPath) is not a \(D.kind.rawValue) study specification; use another --out or --overwrite")
+            }
+            guard saved == definition else {
+                throw StudyError("\(folder.path) holds a different \(D.kind.rawValue) study (\(folder.specPath)); "
+                                 + "use another --out, or --overwrite to replace its specification")
+            }
         }
         try fm.createDirectory(atPath: folder.path + "/runs", withIntermediateDirectories: true)
         let saved = StoredStudy(kind: D.kind, spec: definition)
