@@ -11,6 +11,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case convbottleneck
         /// MLP classifier [input, hidden..., classes] with ReLU and softmax cross-entropy.
         case classifier
+        /// Variational autoencoder, MLP: the mlp architecture with a 2·latent (μ, log σ²) encoder output and a
+        /// sampling head; trained on the negative ELBO (reconstruction summed per image + β·KL).
+        case vaeMLP = "vae-mlp"
+        /// Variational autoencoder, convolutional: the cnn3 architecture with the same VAE head.
+        case vaeConv = "vae-conv"
     }
 
     public var kind: Kind
@@ -18,7 +23,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var input: Dims
     /// Latent size (autoencoders).
     public var latent: Int
-    /// Hidden widths (mlp, classifier); default by kind when empty.
+    /// Hidden widths (mlp, vae-mlp, classifier); default by kind when empty.
     public var hidden: [Int]
     /// Number of classes (classifier).
     public var classes: Int
@@ -66,12 +71,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     public var isAutoencoder: Bool { kind != .classifier }
+    /// Variational autoencoders (the encoder ends in a `VAESampler`; `latent` is the size of z).
+    public var isVAE: Bool { kind == .vaeMLP || kind == .vaeConv }
 
     /// Hidden widths actually used.
     public var resolvedHidden: [Int] {
         if !hidden.isEmpty { return hidden }
         switch kind {
-        case .mlp: return [512, 128]
+        case .mlp, .vaeMLP: return [512, 128]
         case .classifier: return [512]
         default: return []
         }

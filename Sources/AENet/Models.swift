@@ -66,22 +66,25 @@ public final class Model {
             zip(widths, widths.dropFirst()).flatMap { hidden([Linear($0, $1), Activation(act)]) }
         }
         let n = c.input.count, z = c.latent
+        /// The encoder's last layers from `width` features: the code, or (VAE) μ and log σ² and the sampler.
+        func code(_ width: Int) -> [Layer] {
+            c.isVAE ? [Linear(width, 2 * z, initializer: .xavier), VAESampler(latent: z)] : [Linear(width, z, initializer: .xavier)]
+        }
         switch c.kind {
-        case .mlp:
+        case .mlp, .vaeMLP:
             let h = c.resolvedHidden
             return [
-                Sequential("encoder", mlp([n] + h) + [Linear(h.last ?? n, z, initializer: .xavier)]),
+                Sequential("encoder", mlp([n] + h) + code(h.last ?? n)),
                 Sequential("decoder", mlp([z] + h.reversed()) + [Linear(h.first ?? z, n, initializer: .xavier),
                                                                    Activation(.sigmoid), Reshape(c.input)]),
             ]
         case .classifier:
             let h = c.resolvedHidden
             return [Sequential("classifier", mlp([n] + h) + [Linear(h.last ?? n, c.classes, initializer: .xavier)])]
-        case .cnn3:
+        case .cnn3, .vaeConv:
             let (s, f) = try convGeometry(c.input, strides: [2, 2, 2])
             return [
-                Sequential("encoder", conv(c.input.c, 32, 2) + conv(32, 64, 2) + conv(64, 128, 2)
-                           + [Linear(f, z, initializer: .xavier)]),
+                Sequential("encoder", conv(c.input.c, 32, 2) + conv(32, 64, 2) + conv(64, 128, 2) + code(f)),
                 Sequential("decoder", [Linear(z, f), Reshape(Dims(128, s.h, s.w))]
                            + convT(128, 64, 2, op: 0) + convT(64, 32, 2, op: 1)
                            + convT(32, c.input.c, 2, op: 1, last: true)),

@@ -20,8 +20,41 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var window: Int? = nil
     public var tolerance: Float = 1e-4
     public var seed: UInt64 = 1
+    /// VAE: weight β of KL(q(z|x) ‖ N(0, I)) in the objective (1 = the ELBO).
+    public var beta: Float = 1
+    /// VAE: the KL weight rises linearly from 0 to β over this many epochs (β·min(1, epoch / klWarmup), epochs
+    /// counted from 0); 0 = no warm-up.
+    public var klWarmup: Int = 0
 
     public init() {}
+
+    /// β for the epoch `epoch` (0-based), with the warm-up applied.
+    public func klWeight(epoch: Int) -> Float {
+        klWarmup > 0 ? beta * Float(min(1, Double(epoch) / Double(klWarmup))) : beta
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case epochs, batchSize, optimizer, schedule, loss, l1, noise, patience, minDelta, window, tolerance, seed, beta, klWarmup
+    }
+
+    /// Keys added after the first run-file version (beta, klWarmup) are optional, so older run files still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
+        schedule = try c.decode(Schedule.self, forKey: .schedule)
+        loss = try c.decode(LossKind.self, forKey: .loss)
+        l1 = try c.decode(Float.self, forKey: .l1)
+        noise = try c.decode(Float.self, forKey: .noise)
+        patience = try c.decodeIfPresent(Int.self, forKey: .patience)
+        minDelta = try c.decode(Float.self, forKey: .minDelta)
+        window = try c.decodeIfPresent(Int.self, forKey: .window)
+        tolerance = try c.decode(Float.self, forKey: .tolerance)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        beta = try c.decodeIfPresent(Float.self, forKey: .beta) ?? 1
+        klWarmup = try c.decodeIfPresent(Int.self, forKey: .klWarmup) ?? 0
+    }
 
     /// Checks ranges; the message names the offending option.
     public func validate() throws {
@@ -37,6 +70,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try check((patience ?? 1) >= 1, "patience must be >= 1")
         try check((window ?? 1) >= 1, "window must be >= 1")
         try check(minDelta >= 0 && tolerance >= 0, "min-delta and tolerance must be >= 0")
+        try check(beta.isFinite && beta >= 0, "beta must be >= 0, got \(beta)")
+        try check(klWarmup >= 0 && klWarmup <= 100_000, "kl-warmup must be in 0...100000, got \(klWarmup)")
     }
 }
 

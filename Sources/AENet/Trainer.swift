@@ -102,7 +102,8 @@ public final class Trainer {
         }
         if config.optimizer.kind == .gd { applyAccumulatedGradient(learningRate: lr) }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        let eval = validation.map { evaluate($0) }
+        var eval = validation.map { evaluate($0) }
+        if model.vaeSampler != nil, let validation { eval?.loss = vaeObjective(validation).objective }
         epoch += 1
         let record = EpochRecord(
             epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: eval?.loss ?? .nan,
@@ -133,15 +134,20 @@ public final class Trainer {
         let context = PassContext(training: true, seed: config.seed, step: globalStep)
         let x = input.tensor(batch: b, dims: train.dims)
         if let encoder = model.encoder, let decoder = model.decoder {
+            // VAE: the objective is per image (reconstruction summed over pixels + β·KL), averaged over the batch.
+            let sampler = model.vaeSampler, beta = config.klWeight(epoch: epoch)
+            sampler?.klWeight = beta / Float(b)
+            let perImage: Float = sampler == nil ? 1 : Float(d)
             let z = encoder.forward(x, context: context)
             let y = decoder.forward(z, context: context)
             let targetPointer = config.noise > 0 ? target.pointer : input.pointer
-            let loss = reconstructionLoss(grad: lossGrad.pointer, y: y.data, target: targetPointer, count: b * d)
+            let loss = reconstructionLoss(grad: lossGrad.pointer, y: y.data, target: targetPointer, count: b * d, scale: perImage)
             let dz = decoder.backward(lossGrad.tensor(batch: b, dims: y.dims))
             var penalty: Float = 0
             if config.l1 > 0 { penalty = ck_l1_penalty(dz.data, z.data, Int64(z.count), config.l1 / Float(b)) }
             encoder.backward(dz)
-            return Double(loss) + Double(penalty)
+            let kl = sampler.map { Double(beta) * $0.klSum / Double(b) } ?? 0
+            return Double(loss) * Double(perImage) + Double(penalty) + kl
         } else {
             let net = model.networks[0]
             let logits = net.forward(x, context: context)
@@ -172,11 +178,12 @@ public final class Trainer {
         optimizer.update(learningRate: learningRate)
     }
 
-    private func reconstructionLoss(grad: UnsafeMutablePointer<Float>?, y: UnsafePointer<Float>, target: UnsafePointer<Float>,
-                                    count: Int) -> Float {
+    /// Mean reconstruction loss over `count` floats; the gradient is scaled by `scale`.
+    func reconstructionLoss(grad: UnsafeMutablePointer<Float>?, y: UnsafePointer<Float>, target: UnsafePointer<Float>,
+                            count: Int, scale: Float = 1) -> Float {
         switch config.loss {
-        case .mse: ck_mse_loss(grad, y, target, Int64(count), 1)
-        case .bce: ck_bce_loss(grad, y, target, Int64(count), 1)
+        case .mse: ck_mse_loss(grad, y, target, Int64(count), scale)
+        case .bce: ck_bce_loss(grad, y, target, Int64(count), scale)
         }
     }
 

@@ -16,7 +16,7 @@ struct Train: ParsableCommand {
     @Option(help: "Dataset: mnist, fashion-mnist, kmnist, k49 or a directory of IDX/.npy/.npz files.") var dataset: String = "mnist"
     @Option(help: "Directory holding the shipped datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
     @Option(help: "Latent size (autoencoders).") var latent: Int = 32
-    @Option(help: "Hidden widths for mlp/classifier, comma-separated (default mlp 512,128; classifier 512).") var hidden: String?
+    @Option(help: "Hidden widths for mlp/vae-mlp/classifier, comma-separated (default mlp 512,128; classifier 512).") var hidden: String?
     @Option(help: "Hidden activation: relu, leakyrelu, tanh, sigmoid.") var activation: String = "relu"
     @Option(help: "Dropout probability after hidden activations.") var dropout: Float = 0
     @Option(help: "Epochs.") var epochs: Int = 10
@@ -29,6 +29,8 @@ struct Train: ParsableCommand {
     @Option(help: "L1 penalty on the latent code.") var l1: Float = 0
     @Option(help: "L2 weight decay (decoupled for adamw).") var weightDecay: Float = 0
     @Option(help: "Denoising: std of Gaussian noise added to inputs (targets stay clean).") var noise: Float = 0
+    @Option(help: "VAE: weight of the KL term (1 = the ELBO).") var beta: Float = 1
+    @Option(help: "VAE: epochs over which the KL weight rises linearly from 0 to --beta (0 = none).") var klWarmup: Int = 0
     @Option(help: "Early stopping: epochs without validation improvement.") var patience: Int?
     @Option(help: "Early stopping: minimum validation-loss improvement.") var minDelta: Float = 0
     @Option(help: "Early stopping on iterations: window length (stop when the windowed mean loss stalls).") var window: Int?
@@ -72,6 +74,8 @@ struct Train: ParsableCommand {
         train.loss = TrainConfig.LossKind(rawValue: loss)!
         train.l1 = l1
         train.noise = noise
+        train.beta = beta
+        train.klWarmup = klWarmup
         train.patience = patience
         train.minDelta = minDelta
         train.window = window
