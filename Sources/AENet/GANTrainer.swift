@@ -1,0 +1,139 @@
+import CKernels
+import Foundation
+
+/// One epoch of GAN training: mean losses and mean discriminator outputs over the epoch's steps.
+public struct GANEpochRecord: Equatable, Sendable {
+    public var epoch: Int
+    /// Discriminator loss −log D(x) − log(1 − D(G(z))), mean over the discriminator steps.
+    public var discriminatorLoss: Double
+    /// Non-saturating generator loss −log D(G(z)), mean over the generator steps.
+    public var generatorLoss: Double
+    /// Mean D(x) on real images and D(G(z)) on fakes, at the discriminator steps.
+    public var realScore: Double
+    public var fakeScore: Double
+    public var seconds: Double
+}
+
+/// Alternating GAN training with preallocated buffers: k discriminator steps (a real and a fake half in one
+/// batch) per generator step, each followed by an Adam update of that network only. Shuffles and noise come
+/// from the counter-based RNG at (seed, epoch / step), so a run is reproducible for a seed and thread count.
+public final class GANTrainer {
+    public let gan: GAN
+    public let config: GANConfig
+    public let train: ImageSet
+    public let discriminatorOptimizer: Optimizer
+    public let generatorOptimizer: Optimizer
+    public internal(set) var epoch = 0
+    /// Discriminator and generator steps taken (they index the noise streams).
+    public internal(set) var discriminatorStep: UInt64 = 0
+    public internal(set) var generatorStep: UInt64 = 0
+    public internal(set) var history: [GANEpochRecord] = []
+
+    private let batch: Int
+    /// D's input (2·batch images: real, then fake), its targets (1 then 0), the loss gradient, G's noise.
+    private let pair: Buffer, targets: Buffer, ones: Buffer, lossGrad: Buffer, noise: Buffer
+
+    public init(gan: GAN, train: ImageSet) throws {
+        guard train.count > 0 else { throw NetworkError("the training set is empty") }
+        guard train.dims == gan.config.image else { throw NetworkError("data is \(train.dims), the GAN makes \(gan.config.image)") }
+        self.gan = gan
+        config = gan.config
+        self.train = train
+        batch = min(config.batchSize, train.count)
+        try gan.prepare(batch: batch)
+        gan.initialize(seed: config.seed)
+        discriminatorOptimizer = Optimizer(config.optimizer, parameters: gan.discriminator.namedParameters)
+        generatorOptimizer = Optimizer(config.optimizer, parameters: gan.generator.namedParameters)
+        let n = config.image.count
+        pair = Buffer(count: 2 * batch * n)
+        targets = Buffer([Float](repeating: 1, count: batch) + [Float](repeating: 0, count: batch))
+        ones = Buffer([Float](repeating: 1, count: batch))
+        lossGrad = Buffer(count: 2 * batch)
+        noise = Buffer(count: batch * config.noise)
+    }
+
+    public var isFinished: Bool { epoch >= config.epochs }
+
+    /// G(z) for `b` noise vectors from stream `stream` at position `index`.
+    private func generate(_ b: Int, stream: UInt64, index: UInt64) -> Tensor {
+        GAN.fillNoise(noise.pointer, batch: b, noise: config.noise, seed: config.seed, stream: stream, index: index)
+        return gan.generator.forward(noise.tensor(batch: b, dims: .features(config.noise)),
+                                     context: PassContext(training: true, seed: config.seed, step: index))
+    }
+
+    private static func meanSigmoid(_ logits: UnsafePointer<Float>, _ n: Int) -> Double {
+        (0..<n).reduce(0.0) { $0 + 1 / (1 + exp(-Double(logits[$1]))) } / Double(max(n, 1))
+    }
+
+    /// Images per step (the configured batch size, at most the training set).
+    public var batchSize: Int { batch }
+
+    /// Discriminator loss on the `batchSize` real images at `indices` and as many fakes (noise at the current discriminator
+    /// step), with D's gradients written (no update). Returns the loss, mean D(x) and mean D(G(z)).
+    public func discriminatorLossAndGradient(_ indices: ArraySlice<Int>) -> (loss: Double, real: Double, fake: Double) {
+        precondition(indices.count == batch, "a discriminator step takes \(batch) images, got \(indices.count)")
+        let b = batch, n = config.image.count
+        train.gather(indices, into: pair.pointer)
+        let fake = generate(b, stream: 1, index: discriminatorStep)
+        (pair.pointer + b * n).update(from: fake.data, count: b * n)
+        let logits = gan.discriminator.forward(pair.tensor(batch: 2 * b, dims: config.image),
+                                               context: PassContext(training: true, seed: config.seed, step: discriminatorStep))
+        // Mean over 2b terms × 2 = mean over real + mean over fake; grad = (σ − t) / b.
+        let loss = 2 * Double(ck_bce_logits_loss(lossGrad.pointer, logits.data, targets.pointer, Int64(2 * b), 2))
+        gan.discriminator.backward(lossGrad.tensor(batch: 2 * b, dims: .features(1)))
+        return (loss, Self.meanSigmoid(logits.data, b), Self.meanSigmoid(logits.data + b, b))
+    }
+
+    /// Non-saturating generator loss −mean log D(G(z)) over a batch of fakes (noise at the current generator
+    /// step), with G's gradients written through D (no update; D's gradients are overwritten as a side effect).
+    public func generatorLossAndGradient() -> Double {
+        let b = batch
+        let fake = generate(b, stream: 2, index: generatorStep)
+        let logits = gan.discriminator.forward(fake, context: PassContext(training: true, seed: config.seed, step: generatorStep))
+        let loss = Double(ck_bce_logits_loss(lossGrad.pointer, logits.data, ones.pointer, Int64(b), 1))
+        let dx = gan.discriminator.backward(lossGrad.tensor(batch: b, dims: .features(1)))
+        gan.generator.backward(dx)
+        return loss
+    }
+
+    /// One pass over the shuffled training images: a discriminator step per batch, a generator step after every
+    /// `discriminatorSteps` of them. Throws if a loss stops being finite.
+    @discardableResult
+    public func runEpoch() throws -> GANEpochRecord {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let lr = config.optimizer.learningRate
+        let order = Shuffle.permutation(train.count, seed: config.seed, stream: UInt64(epoch))
+        var d = (loss: 0.0, real: 0.0, fake: 0.0), g = 0.0, dSteps = 0, gSteps = 0
+        for s in 0..<(train.count / batch) {
+            let step = discriminatorLossAndGradient(order[(s * batch)..<((s + 1) * batch)])
+            discriminatorOptimizer.update(learningRate: lr)
+            discriminatorStep += 1
+            d = (d.loss + step.loss, d.real + step.real, d.fake + step.fake)
+            dSteps += 1
+            if dSteps % config.discriminatorSteps == 0 {
+                g += generatorLossAndGradient()
+                generatorOptimizer.update(learningRate: lr)
+                generatorStep += 1
+                gSteps += 1
+            }
+            guard step.loss.isFinite && g.isFinite else {
+                throw NetworkError("GAN training diverged at epoch \(epoch + 1), step \(s + 1); try a smaller learning rate")
+            }
+        }
+        epoch += 1
+        let k = Double(max(dSteps, 1))
+        let record = GANEpochRecord(epoch: epoch, discriminatorLoss: d.loss / k, generatorLoss: g / Double(max(gSteps, 1)),
+                                    realScore: d.real / k, fakeScore: d.fake / k,
+                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        history.append(record)
+        return record
+    }
+
+    /// Runs the remaining epochs; `onEpoch` sees each (e.g. to save a sample grid) and may throw to stop.
+    public func fit(onEpoch: ((GANEpochRecord) throws -> Void)? = nil) throws {
+        while !isFinished {
+            let record = try runEpoch()
+            try onEpoch?(record)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AENet
+import Kernels
+import TestSupport
+import XCTest
+
+final class GANTests: XCTestCase {
+    /// `n` images of `dims`: 4 random prototypes plus small noise, in [0, 1].
+    func prototypes(_ n: Int, _ dims: Dims, seed: UInt64) -> ImageSet {
+        let protos = (0..<4).map { randomFloats(dims.count, in: 0..<1, seed: 500 + UInt64($0)) }
+        let noise = randomFloats(n * dims.count, in: -0.05..<0.05, seed: seed)
+        let values = (0..<n).flatMap { i in protos[i % 4].enumerated().map { min(1, max(0, $1 + noise[i * dims.count + $0])) } }
+        return ImageSet(images: values, labels: (0..<n).map { Int32($0 % 4) }, dims: dims)
+    }
+
+    func trainer(_ configure: (inout GANConfig) -> Void = { _ in }) throws -> GANTrainer {
+        var c = GANConfig()
+        c.image = Dims(1, 8, 8)
+        c.noise = 8
+        c.hidden = [32]
+        c.batchSize = 16
+        c.epochs = 6
+        c.optimizer.learningRate = 2e-3
+        configure(&c)
+        return try GANTrainer(gan: try GAN(c), train: prototypes(64, c.image, seed: 1))
+    }
+
+    /// Directional derivatives g · v of `lossAndGradient` for every tensor of `parameters`, against central
+    /// differences of the same loss (which must not depend on anything else that changes between calls).
+    func checkGradients(_ parameters: [(String, Parameter)], h: Float = 1e-3, tolerance: Double = 2e-2,
+                        _ lossAndGradient: () -> Double, file: StaticString = #filePath, line: UInt = #line) {
+        _ = lossAndGradient()
+        let grads = parameters.map { $0.1.grad.array }
+        for (k, (name, p)) in parameters.enumerated() {
+            let v = randomFloats(p.count, seed: UInt64(11 + k))
+            let analytic = zip(grads[k], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            func shifted(_ s: Float) -> Double {
+                for i in 0..<p.count { p.value.pointer[i] += s * v[i] }
+                defer { for i in 0..<p.count { p.value.pointer[i] -= s * v[i] } }
+                return lossAndGradient()
+            }
+            let numeric = (shifted(h) - shifted(-h)) / Double(2 * h)
+            let err = abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-4)
+            XCTAssertLessThan(err, tolerance, "\(name): analytic \(analytic) vs numeric \(numeric)", file: file, line: line)
+        }
+    }
+
+    /// Tiny tanh networks: the generator's gradient flows through the discriminator into G's parameters.
+    func testGeneratorAndDiscriminatorGradientsMatchFiniteDifferences() throws {
+        let t = try trainer { $0.image = Dims(1, 3, 3); $0.noise = 4; $0.hidden = [5, 6]; $0.activation = .tanh; $0.batchSize = 3 }
+        checkGradients(t.gan.generator.namedParameters) { t.generatorLossAndGradient() }
+        checkGradients(t.gan.discriminator.namedParameters) { t.discriminatorLossAndGradient([0, 1, 2]).loss }
+        // The losses at initialisation: D outputs ≈ 1/2, so both are near their chance values 2 ln 2 and ln 2.
+        XCTAssertEqual(t.discriminatorLossAndGradient([0, 1, 2]).loss, 2 * log(2), accuracy: 0.5)
+        XCTAssertEqual(t.generatorLossAndGradient(), log(2), accuracy: 0.5)
+    }
+
+    func testShortTrainingStaysFiniteAndMovesTheDiscriminator() throws {
+        let t = try trainer()
+        try t.fit()
+        print("GAN 8x8 prototypes: " + t.history.map {
+            String(format: "D %.3f G %.3f D(x) %.3f D(G(z)) %.3f", $0.discriminatorLoss, $0.generatorLoss, $0.realScore, $0.fakeScore)
+        }.joined(separator: " | "))
+        XCTAssertEqual(t.history.count, 6)
+        XCTAssertEqual(t.discriminatorStep, 24)
+        XCTAssertEqual(t.generatorStep, 24)
+        for r in t.history {
+            XCTAssertTrue([r.discriminatorLoss, r.generatorLoss, r.realScore, r.fakeScore].allSatisfy(\.isFinite), "\(r)")
+            XCTAssertTrue(r.realScore > 0 && r.realScore < 1 && r.fakeScore > 0 && r.fakeScore < 1, "\(r)")
+        }
+        // The discriminator learns to tell the prototypes from the fakes: D(x) − D(G(z)) opens up from ≈ 0.
+        let gap = { (r: GANEpochRecord) in r.realScore - r.fakeScore }
+        XCTAssertGreaterThan(gap(t.history.max { gap($0) < gap($1) }!), 0.1)
+        let samples = t.gan.sample(count: 20, seed: 3)
+        XCTAssertEqual(samples.count, 20 * 64)
+        XCTAssertTrue(samples.allSatisfy { $0 >= 0 && $0 <= 1 })
+        XCTAssertEqual(t.gan.sample(count: 20, seed: 3), samples)
+        XCTAssertNotEqual(t.gan.sample(count: 20, seed: 4), samples)
+    }
+
+    func testSeededAndKDiscriminatorSteps() throws {
+        func weights(seed: UInt64, k: Int = 1) throws -> (GANTrainer, [[Float]]) {
+            let t = try trainer { $0.seed = seed; $0.epochs = 2; $0.discriminatorSteps = k }
+            try t.fit()
+            return (t, t.gan.namedParameters.map { $0.1.value.array })
+        }
+        let a = try weights(seed: 5).1, b = try weights(seed: 5).1, c = try weights(seed: 6).1
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        let (two, _) = try weights(seed: 5, k: 2)
+        XCTAssertEqual(two.discriminatorStep, 8)
+        XCTAssertEqual(two.generatorStep, 4)
+        XCTAssertThrowsError(try GAN({ var c = GANConfig(); c.discriminatorSteps = 0; return c }()))
+    }
+}
