@@ -80,10 +80,10 @@ public struct Study<D: StudyDefinition> {
     }
 
     /// Trains (or finishes, or evaluates) the single run `id` in this process.
-    public func runOne(id: String) throws {
+    public func runOne(id: String, observer: TrainingRun.Observer = TrainingRun.Observer()) throws {
         var stage = 0
         while let runs = try definition.runs(stage: stage, in: folder) {
-            if let run = runs.first(where: { $0.id == id }) { return try perform(run, observer: TrainingRun.Observer()) }
+            if let run = runs.first(where: { $0.id == id }) { return try perform(run, observer: observer) }
             stage += 1
         }
         throw StudyError("no run '\(id)' in the study in \(folder.path)")

@@ -33,7 +33,7 @@ struct StudyCommandOptions: ParsableArguments {
         try kernel.apply()
         let folder = StudyFolder(path: out, dataDir: dataDir)
         if let only {  // a child process of --jobs: one run of the folder's saved study
-            try Study<D>(resumingIn: folder).runOne(id: only)
+            try Study<D>(resumingIn: folder).runOne(id: only, observer: Self.epochObserver)
             return
         }
         let study = try Study(try definition(type), folder: folder, overwrite: overwrite)
