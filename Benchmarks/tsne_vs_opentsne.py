@@ -51,7 +51,7 @@ def knn_preservation(x, y, k=10, threads=2):
     return float(np.mean([len(np.intersect1d(a, b, assume_unique=True)) for a, b in zip(ix, iy)]) / k)
 
 
-def kl_divergence(p, y, block=2048):
+def kl_divergence(p, y, block=256):
     """KL(P || Q) with exact Z for a sparse symmetric P summing to 1 and an n x 2 embedding."""
     y = y.astype(np.float64)
     z = 0.0
