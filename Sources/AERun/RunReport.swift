@@ -14,7 +14,7 @@ public enum RunReport {
             let m = spec.model, t = spec.train
             let rows: [(String, String)] = [
                 ("model", "\(m.kind.rawValue), input \(m.input), " + (m.isAutoencoder ? "latent \(m.latent)" : "\(m.classes) classes")
-                    + (m.kind == .mlp || m.kind == .classifier ? ", hidden \(m.resolvedHidden.map(String.init).joined(separator: "-"))" : "")
+                    + (!m.resolvedHidden.isEmpty ? ", hidden \(m.resolvedHidden.map(String.init).joined(separator: "-"))" : "")
                     + ", \(m.activation.rawValue)" + (m.dropout > 0 ? ", dropout \(m.dropout)" : "")),
                 ("dataset", spec.dataset + (spec.trainLimit.map { ", \($0) training images" } ?? "")
                     + String(format: ", %.0f%% validation", 100 * spec.validationFraction)),
