@@ -8,7 +8,7 @@ extension H5File {
     // MARK: identity
 
     /// Root attributes: what the run is, where its data came from, and on what it ran.
-    func writeRunHeader(_ spec: RunSpec, dataset: Dataset) throws {
+    func writeRunHeader(_ spec: RunSpec, dataset: DatasetInfo) throws {
         try setAttribute("format", string: "ae-run")
         try setAttribute("format_version", int: 1)
         try setAttribute("ae_version", string: aeVersion)
@@ -19,7 +19,7 @@ extension H5File {
         try setAttribute("train_config", string: try jsonString(spec.train))
         try setAttribute("dataset", string: spec.dataset)
         try setAttribute("dataset_sha256", string: try jsonString(dataset.sha256))
-        if let names = dataset.train.classNames { try setAttribute("class_names", string: try jsonString(names)) }
+        if let names = dataset.classNames { try setAttribute("class_names", string: try jsonString(names)) }
         try setAttribute("seed", int: Int64(bitPattern: spec.train.seed))
         try setAttribute("isa", string: "\(KernelRuntime.isa)")
         try setAttribute("threads", int: Int64(KernelRuntime.threads))

@@ -64,7 +64,7 @@ public final class TrainingRun {
     }
 
     /// Resuming on different data would silently change the run: the files' hashes must match.
-    static func checkDatasetUnchanged(path: String, _ dataset: Dataset) throws {
+    static func checkDatasetUnchanged(path: String, _ dataset: DatasetInfo) throws {
         guard let json = try RunFile.read(at: path, { try $0.stringAttribute("dataset_sha256") }),
               let stored = try? JSONDecoder().decode([String: String].self, from: Data(json.utf8)) else { return }
         if stored != dataset.sha256 {
