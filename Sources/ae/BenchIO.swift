@@ -31,13 +31,17 @@ struct BenchIO: ParsableCommand {
             _ = try RunFile.read(at: path) { try $0.readDoubles("/history/train_loss") }
             precondition(trained.model.parameterCount > 0)
         }, extra: "\(try TrainedModel(path: path).model.parameterCount) parameters")
-        let resumed = try TrainingRun.resume(at: path, dataDir: dataDir)
-        let checkpoint = resumed.trainer.checkpoint()
+        // Checkpoint writes go to a copy: the run itself is never touched.
+        let copy = NSTemporaryDirectory() + "ae-bench-io-\(ProcessInfo.processInfo.processIdentifier)-copy.h5"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let model = try TrainedModel(path: copy).model
         report("checkpoint write (temp copy + rename + fsync)", try time {
-            try RunFile.update(at: path) { f in
-                for (name, values) in checkpoint.parameters { try f.write("/checkpoint/model/\(name)", floats: values, shape: [values.count]) }
+            try RunFile.update(at: copy) { f in
+                for (name, p) in model.namedParameters { try f.write("/checkpoint/model/\(name)", floats: p.value.array, shape: p.shape) }
             }
-        }, extra: "\((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) / 1024) KiB file")
+        }, extra: "\((try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int ?? 0) / 1024) KiB file")
     }
 
     private func makeRun() throws -> String {
