@@ -82,7 +82,7 @@ extension H5File {
     func readCheckpoint(of model: Model) throws -> TrainerCheckpoint {
         let g = "/checkpoint"
         guard exists(g), let epoch = try intAttribute("epoch", at: g) else {
-            throw RunError("\(path) has no checkpoint yet (it was interrupted before its first epoch ended); start it again")
+            throw RunError("\(path) has no checkpoint yet (it was interrupted before its first epoch ended); start it again with --overwrite")
         }
         var optimizerState: [String: [Float]] = [:]
         if exists("\(g)/optimizer") {
