@@ -44,7 +44,7 @@ public final class TrainingRun {
         return run
     }
 
-    /// Reopens the run at `path` at its last checkpoint; `extraEpochs` raises the epoch budget.
+    /// Reopens the run at `path` at its last checkpoint; `epochs` (for this session only) changes the epoch budget.
     public static func resume(at path: String, dataDir: String? = nil, epochs: Int? = nil) throws -> TrainingRun {
         var spec = try RunFile.read(at: path) { try $0.readRunSpec() }
         if let epochs { spec.train.epochs = epochs }
