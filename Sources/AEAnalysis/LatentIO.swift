@@ -18,7 +18,7 @@ public struct LatentSet: Sendable {
     /// At most `maxPoints` rows, drawn uniformly without replacement from `seed`, in source order.
     public func subsample(maxPoints: Int?, seed: UInt64) -> LatentSet {
         guard let maxPoints, maxPoints < points.rows else { return self }
-        var g = SplitMix(seed: seed)
+        var g = SplitMix64(seed: seed)
         var rows = Array(0..<points.rows)
         for i in 0..<maxPoints { rows.swapAt(i, i + Int(g.next() % UInt64(points.rows - i))) }
         let kept = rows.prefix(maxPoints).sorted()

@@ -1,3 +1,4 @@
+import AEData
 import CKernels
 import Foundation
 
@@ -122,7 +123,7 @@ public enum TSNE {
         if settings.initialization == .pca, points.columns >= 2 {
             y = try PCA.fit(points, components: 2).projection.values.map(Double.init)
         } else {
-            var g = SplitMix(seed: settings.seed)
+            var g = SplitMix64(seed: settings.seed)
             y = (0..<2 * n).map { _ in g.nextGaussian() }
         }
         let firstColumn = stride(from: 0, to: 2 * n, by: 2).map { y[$0] }
@@ -182,23 +183,5 @@ final class Stopwatch {
         let now = Date()
         defer { last = now }
         return now.timeIntervalSince(last)
-    }
-}
-
-/// SplitMix64, for reproducible random initialisations and subsamples.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Standard normal by Box–Muller.
-    mutating func nextGaussian() -> Double {
-        let u = (Double(next() >> 11) + 0.5) * 0x1p-53, v = Double(next() >> 11) * 0x1p-53
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }

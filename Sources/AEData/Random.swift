@@ -1,19 +1,21 @@
+import Foundation
+
 /// SplitMix64: a tiny, fast, well-mixed generator. Seeded per (seed, stream) so that every consumer — a class
 /// in a split, an image in a corruption — gets an independent sequence that does not depend on the order or
 /// batching of the work.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
     /// A generator for `stream` under `seed` (the two are mixed, so nearby values give unrelated sequences).
-    init(seed: UInt64, stream: UInt64) {
+    public init(seed: UInt64, stream: UInt64) {
         var g = SplitMix64(seed: seed)
         var mixed = SplitMix64(seed: g.next() ^ (stream &* 0xD1B5_4A32_D192_ED03))
         state = mixed.next()
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -31,6 +33,12 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// Uniform Double in [0, 1).
     mutating func unitDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Standard normal by Box–Muller.
+    public mutating func nextGaussian() -> Double {
+        let u = (Double(next() >> 11) + 0.5) * 0x1p-53, v = Double(next() >> 11) * 0x1p-53
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
 
     /// `items` in Fisher–Yates shuffled order.
     mutating func shuffled<T>(_ items: [T]) -> [T] {
