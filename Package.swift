@@ -75,6 +75,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        // YAML study specifications (`ae study --spec FILE.yaml`).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: Native kernels (implementation detail; no stable C API)
@@ -120,7 +122,8 @@ let package = Package(
         // PCA, t-SNE, metrics and plots over saved latents.
         .target(name: "AEAnalysis", dependencies: ["CLapacke", "CCairo", "CKernels", "Kernels", "AEData"]),
         // Studies: many runs (grids, cross-validation, cross-training, robustness) with tables and figures.
-        .target(name: "AEStudy", dependencies: ["AERun", "AEAnalysis", "AEData", "AENet", "Kernels"]),
+        .target(name: "AEStudy", dependencies: ["AERun", "AEAnalysis", "AEData", "AENet", "Kernels",
+                                               .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "ae",
             dependencies: [

@@ -8,15 +8,18 @@ public enum Corruption: Equatable, Sendable, CustomStringConvertible {
     /// Mixes every value with uniform noise: `x ← (1 − amount)·x + amount·u`, `u ~ U[0, 1)`. `amount` is in
     /// [0, 1]; 1 replaces the image by noise, 0 leaves it unchanged. Results stay in [0, 1].
     case uniform(amount: Float)
+    /// Adds uniform noise `scale·u`, `u ~ U[0, 1)`, to every value, then clips to [0, 1]: with scale 1 this is
+    /// the "x + U[0, 1)" corruption of the robustness study.
+    case additiveUniform(scale: Float)
     /// Sets a `size × size` square, at a uniformly random position fully inside the image, to 0 in every
     /// channel. `size` must not exceed the image's height or width.
     case occlusion(size: Int)
 
-    /// Parses `gaussian:<sigma>`, `uniform:<amount>` or `occlusion:<size>` (e.g. `gaussian:0.3`).
+    /// Parses `gaussian:<sigma>`, `uniform:<amount>`, `uniform-add:<scale>` or `occlusion:<size>` (e.g. `gaussian:0.3`).
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", maxSplits: 1).map { $0.trimmingWhitespace() }
         let bad = DataError(.invalidArgument, text,
-                            "expected gaussian:<sigma >= 0>, uniform:<amount in [0, 1]> or occlusion:<size >= 0>")
+                            "expected gaussian:<sigma >= 0>, uniform:<amount in [0, 1]>, uniform-add:<scale >= 0> or occlusion:<size >= 0>")
         guard parts.count == 2 else { throw bad }
         switch parts[0].lowercased() {
         case "gaussian":
@@ -25,6 +28,9 @@ public enum Corruption: Equatable, Sendable, CustomStringConvertible {
         case "uniform":
             guard let a = Float(parts[1]), a >= 0, a <= 1 else { throw bad }
             self = .uniform(amount: a)
+        case "uniform-add":
+            guard let s = Float(parts[1]), s >= 0, s.isFinite else { throw bad }
+            self = .additiveUniform(scale: s)
         case "occlusion":
             guard let n = Int(parts[1]), n >= 0 else { throw bad }
             self = .occlusion(size: n)
@@ -38,6 +44,7 @@ public enum Corruption: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .gaussian(let s): "gaussian:\(s)"
         case .uniform(let a): "uniform:\(a)"
+        case .additiveUniform(let s): "uniform-add:\(s)"
         case .occlusion(let n): "occlusion:\(n)"
         }
     }
@@ -60,6 +67,8 @@ public enum Corruption: Equatable, Sendable, CustomStringConvertible {
                     Self.addGaussian(img, sigma: sigma, using: &g)
                 case .uniform(let a):
                     for j in img.indices { img[j] = (1 - a) * img[j] + a * g.unitFloat() }
+                case .additiveUniform(let s):
+                    for j in img.indices { img[j] = min(1, img[j] + s * g.unitFloat()) }
                 case .occlusion(let n):
                     guard n > 0 else { continue }
                     let y0 = g.below(height - n + 1), x0 = g.below(width - n + 1)

@@ -20,10 +20,10 @@ public struct RobustnessStudy: StudyDefinition {
     public var corruptions: [String]
     public var mlpHidden: [Int]
 
-    /// Gaussian σ ∈ {0.1, 0.2, 0.3, 0.5, 1, 2}; uniform noise as `x ← 0.5·x + 0.5·u`, u ~ U[0, 1)
-    /// (the Corruption API mixes rather than adds); a 14×14 occlusion.
+    /// Gaussian σ ∈ {0.1, 0.2, 0.3, 0.5, 1, 2}; additive uniform noise `x + u`, u ~ U[0, 1), clipped to [0, 1];
+    /// a 14×14 occlusion.
     public static let defaultCorruptions = ["gaussian:0.1", "gaussian:0.2", "gaussian:0.3", "gaussian:0.5", "gaussian:1.0",
-                                            "gaussian:2.0", "uniform:0.5", "occlusion:14"]
+                                            "gaussian:2.0", "uniform-add:1.0", "occlusion:14"]
 
     public static let full = RobustnessStudy(
         budget: StudyBudget(epochs: 30), models: [.cnn3], datasets: ["mnist"], latent: 30, learningRate: 1e-3,
@@ -112,6 +112,7 @@ public struct RobustnessStudy: StudyDefinition {
             figures.append(("Test PSNR against the σ of Gaussian input noise (σ = 0: clean inputs)", "psnr-vs-sigma.png"))
         }
         return StudyReport(title: "Noise robustness: plain vs denoising autoencoders", tables: [wide, long], figures: figures,
-                           notes: ["Uniform noise is `x ← (1 − a)·x + a·u`, u ~ U[0, 1) (`uniform:a`); occlusion zeroes a random square."])
+                           notes: ["Gaussian and uniform noise are added and the result clipped to [0, 1] (`uniform-add:1` = x + U[0, 1)); "
+                                   + "occlusion zeroes a random square."])
     }
 }

@@ -57,17 +57,18 @@ final class CorruptionTests: XCTestCase {
         XCTAssertEqual(try Corruption(parsing: "gaussian:0.3"), .gaussian(sigma: 0.3))
         XCTAssertEqual(try Corruption(parsing: "uniform:1"), .uniform(amount: 1))
         XCTAssertEqual(try Corruption(parsing: "occlusion:14"), .occlusion(size: 14))
-        for corruption in [Corruption.gaussian(sigma: 0.3), .uniform(amount: 0.5), .occlusion(size: 3)] {
+        XCTAssertEqual(try Corruption(parsing: "uniform-add:1"), .additiveUniform(scale: 1))
+        for corruption in [Corruption.gaussian(sigma: 0.3), .uniform(amount: 0.5), .additiveUniform(scale: 0.5), .occlusion(size: 3)] {
             XCTAssertEqual(try Corruption(parsing: corruption.description), corruption)
         }
-        for bad in ["gaussian", "gaussian:-1", "uniform:2", "occlusion:x", "salt:0.1", ""] {
+        for bad in ["gaussian", "gaussian:-1", "uniform:2", "uniform-add:-1", "uniform-add:nan", "occlusion:x", "salt:0.1", ""] {
             assertDataError(.invalidArgument) { try Corruption(parsing: bad) }
         }
     }
 
     /// Same seed → same noise; batching with `firstIndex` gives the same result as one call.
     func testDeterministicAndBatchIndependent() {
-        for corruption in [Corruption.gaussian(sigma: 0.5), .uniform(amount: 0.7), .occlusion(size: 4)] {
+        for corruption in [Corruption.gaussian(sigma: 0.5), .uniform(amount: 0.7), .additiveUniform(scale: 1), .occlusion(size: 4)] {
             var whole = clean
             corruption.apply(to: &whole, count: n, channels: c, height: h, width: w, seed: 42)
             var again = clean
@@ -91,7 +92,7 @@ final class CorruptionTests: XCTestCase {
     }
 
     func testValuesStayInUnitRange() {
-        for corruption in [Corruption.gaussian(sigma: 2), .uniform(amount: 1), .uniform(amount: 0.3)] {
+        for corruption in [Corruption.gaussian(sigma: 2), .uniform(amount: 1), .uniform(amount: 0.3), .additiveUniform(scale: 1)] {
             var x = clean
             corruption.apply(to: &x, count: n, channels: c, height: h, width: w, seed: 5)
             XCTAssertTrue(x.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(corruption)")
@@ -108,6 +109,12 @@ final class CorruptionTests: XCTestCase {
         var z = [Float](repeating: 0.25, count: 10000)
         Corruption.uniform(amount: 1).apply(to: &z, count: 1, channels: 1, height: 100, width: 100, seed: 3)
         XCTAssertEqual(Double(z.reduce(0, +)) / 10000, 0.5, accuracy: 0.02)
+        // 0.25 + U[0, 1), clipped at 1: E = ∫₀^0.75 (0.25 + u) du + 0.25·1 = 0.71875; a quarter saturates.
+        var a = [Float](repeating: 0.25, count: 10000)
+        Corruption.additiveUniform(scale: 1).apply(to: &a, count: 1, channels: 1, height: 100, width: 100, seed: 3)
+        XCTAssertEqual(Double(a.reduce(0, +)) / 10000, 0.71875, accuracy: 0.01)
+        XCTAssertEqual(Double(a.filter { $0 == 1 }.count) / 10000, 0.25, accuracy: 0.02)
+        XCTAssertTrue(a.allSatisfy { $0 >= 0.25 })
     }
 
     /// Exactly size² pixels per channel become 0, forming a square, at varying positions.

@@ -68,6 +68,32 @@ final class StudySpecTests: XCTestCase {
             .runs(stage: 0, in: folder))
     }
 
+    /// A YAML spec file means the same as the JSON one (numbers like 1e-3 stay numbers); bad YAML and
+    /// YAML-only values are one-line errors naming the file.
+    func testYAMLSpecEqualsJSON() throws {
+        let yaml = Data("""
+            # a reduced grid
+            latents: [15, 50]
+            learningRates:
+              - 1e-3
+            budget:
+              epochs: 3
+              trainLimit: 500
+            """.utf8)
+        let json = Data(#"{"latents": [15, 50], "learningRates": [0.001], "budget": {"epochs": 3, "trainLimit": 500}}"#.utf8)
+        let fromYAML = try GridStudy.parse(specFile: yaml, over: .full, file: "s.yaml")
+        XCTAssertEqual(fromYAML, try GridStudy.parse(specFile: json, over: .full, file: "s.json"))
+        XCTAssertEqual(fromYAML.learningRates, [1e-3])
+        XCTAssertNotEqual(fromYAML, GridStudy.full)
+        for (text, expected) in [("latents: [15, 50", "not valid YAML"), ("- 15\n- 30", "expected a YAML mapping"),
+                                 ("latent: [15]", "unknown key 'latent'"), ("budget: {epochs: 2026-01-01}", "not a string, number")] {
+            XCTAssertThrowsError(try GridStudy.parse(specFile: Data(text.utf8), over: .full, file: "bad.yml")) {
+                XCTAssertTrue("\($0)".hasPrefix("bad.yml: ") && "\($0)".contains(expected), "\($0)")
+                XCTAssertFalse("\($0)".contains("\n"), "\($0)")
+            }
+        }
+    }
+
     func testCompactNumbers() {
         XCTAssertEqual([0, 1e-3, 1e-4, 1e-5, 3e-4, 2.5e-3, 0.01, 0.1, 0.3, 1, 2, 0.05].map(compactNumber),
                        ["0", "1e-3", "1e-4", "1e-5", "3e-4", "2.5e-3", "1e-2", "0.1", "0.3", "1", "2", "0.05"])

@@ -22,7 +22,7 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a run: MSE/PSNR (mean ± std) or accuracy + confusion matrix, on any dataset of the same image size.")
     @OptionGroup var options: RunOptions
     @Option(help: "Evaluate on another dataset (cross-dataset), e.g. fashion-mnist.") var dataset: String?
-    @Option(help: "Corrupt inputs (targets stay clean): gaussian:SIGMA, uniform:AMOUNT or occlusion:SIZE.") var corrupt: String?
+    @Option(help: "Corrupt inputs (targets stay clean): gaussian:SIGMA, uniform:AMOUNT (mix), uniform-add:SCALE or occlusion:SIZE.") var corrupt: String?
     @Option(help: "Seed of the corruption.") var seed: UInt64 = 1
     @Option(help: "Classifiers: folder for the confusion-matrix and posterior CSV files (default: beside the run).") var csvDir: String?
 

@@ -7,7 +7,7 @@ import Kernels
 
 /// Options shared by every `ae study` subcommand, and the code that runs a study from them.
 struct StudyCommandOptions: ParsableArguments {
-    @Option(help: "Study specification (JSON): keys laid over the preset, e.g. {\"latents\": [15, 30]}.") var spec: String?
+    @Option(help: "Study specification (JSON, or YAML for .yaml/.yml): keys laid over the preset, e.g. {\"latents\": [15, 30]}.") var spec: String?
     @Option(help: "Starting point of the specification: full (the issue's study) or quick (tiny, minutes).") var preset: String = "full"
     @Option(help: "Study folder (runs/, study.json, summary.md, CSVs, PNGs).") var out: String
     @Option(help: "Runs trained at the same time, each in its own process.") var jobs: Int = 1
@@ -26,7 +26,7 @@ struct StudyCommandOptions: ParsableArguments {
         let base = preset == "quick" ? D.quick : D.full
         guard let spec else { return base }
         guard let data = FileManager.default.contents(atPath: spec) else { throw ValidationError("cannot read --spec \(spec)") }
-        return try D.parse(json: data, over: base, file: spec)
+        return try D.parse(specFile: data, over: base, file: spec)
     }
 
     func run<D: StudyDefinition>(_ type: D.Type) throws {
