@@ -165,6 +165,6 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["AEAnalysis", "AEData", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["AEStudy", "AERun", "AEData", "AENet", "TestSupport"]),
         // Runs the built `ae` under real `mpirun` (skipped where Open MPI is missing).
-        .testTarget(name: "DistributedTests", dependencies: ["AERun", "AEData", "AENet"]),
+        .testTarget(name: "DistributedTests", dependencies: ["AEStudy", "AERun", "AEData", "AENet", "TestSupport"]),
     ] + mpiTargets
 )
