@@ -15,6 +15,11 @@ import Foundation
 final class MPIGradientSum: GradientReducer {
     private let world: MPIWorld
     private let overlap: Bool
+    /// Microseconds between tests while waiting for the sums (AE_MPI_POLL_US, default 50; 0 = MPI_Wait,
+    /// which busy-polls). Sleeping hands the core to the rank being waited for when ranks share cores or
+    /// a CPU share (measured: 1.3–1.5× the images/s of MPI_Wait here, docs/RESULTS.md); on dedicated
+    /// cores it adds at most ~50 µs per wait.
+    private let pollMicroseconds = ProcessInfo.processInfo.environment["AE_MPI_POLL_US"].flatMap { useconds_t($0) } ?? 50
     /// One staging buffer per `beginSum` call of a step (the calls come in the same order every step).
     private var staging: [Buffer] = []
     private var inFlight: [(parameters: [Parameter], buffer: Buffer, request: MPI_Request?)] = []
@@ -51,9 +56,15 @@ final class MPIGradientSum: GradientReducer {
 
     func finish(adding scalar: Double) -> Double {
         var sum = scalar
-        MPI_Allreduce(cmpi_in_place(), &sum, 1, cmpi_double(), cmpi_sum(), world.comm)
+        if overlap {
+            var request: MPI_Request? = cmpi_request_null()
+            MPI_Iallreduce(cmpi_in_place(), &sum, 1, cmpi_double(), cmpi_sum(), world.comm, &request)
+            wait(&request)
+        } else {
+            MPI_Allreduce(cmpi_in_place(), &sum, 1, cmpi_double(), cmpi_sum(), world.comm)
+        }
         for var f in inFlight {
-            if overlap { MPI_Wait(&f.request, cmpi_status_ignore()) }
+            if overlap { wait(&f.request) }
             var at = UnsafePointer(f.buffer.pointer)
             for p in f.parameters {
                 p.grad.pointer.update(from: at, count: p.count)
@@ -62,6 +73,10 @@ final class MPIGradientSum: GradientReducer {
         }
         inFlight.removeAll(keepingCapacity: true)
         return sum
+    }
+
+    private func wait(_ request: inout MPI_Request?) {
+        if pollMicroseconds > 0 { world.waitQuietly(&request, pause: pollMicroseconds) } else { MPI_Wait(&request, cmpi_status_ignore()) }
     }
 }
 #endif

@@ -51,15 +51,16 @@ final class MPIWorld: @unchecked Sendable {
     func quietBarrier() {
         var request: MPI_Request? = cmpi_request_null()
         MPI_Ibarrier(comm, &request)
-        waitQuietly(&request)
+        waitQuietly(&request, pause: 2_000)
     }
 
-    func waitQuietly(_ request: inout MPI_Request?) {
+    /// Tests `request` every `pause` microseconds until it completes (each test also drives the transfer).
+    func waitQuietly(_ request: inout MPI_Request?, pause: useconds_t) {
         var done: Int32 = 0
         while true {
             MPI_Test(&request, &done, cmpi_status_ignore())
             if done != 0 { return }
-            usleep(2_000)
+            usleep(pause)
         }
     }
 
