@@ -113,6 +113,11 @@ final class DistributedTests: XCTestCase {
         try assertDistributedMatchesOneProcess(ranks: 2, ["--model", "mlp", "--hidden", "64,32", "--latent", "8", "--dropout", "0.2", "--noise", "0.2"])
     }
 
+    /// The VAE's ε is keyed by row too, and its KL term is weighted like the reconstruction.
+    func testDistributedVAEMatchesOneProcess() throws {
+        try assertDistributedMatchesOneProcess(ranks: 2, ["--model", "vae-mlp", "--hidden", "64", "--latent", "4", "--beta", "0.5"])
+    }
+
     func testDistributedClassifierOnThreeRanksMatchesOneProcess() throws {
         try assertDistributedMatchesOneProcess(ranks: 3, ["--model", "classifier", "--hidden", "64", "--dropout", "0.1"])
     }
