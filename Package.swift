@@ -60,6 +60,32 @@ if let omp = openMP {
                              .linkedLibrary("omp")]
 }
 
+// MARK: - MPI discovery
+//
+// MPI is optional: with Open MPI's development files (Debian: libopenmpi-dev, found through its pkg-config
+// file ompi-c.pc) the `CMPI` system library joins the package and `AEDistributed` is compiled with
+// `-D AE_MPI`, so `mpirun -np N ae study …` and `ae train --distributed` work. Without them everything else
+// builds and runs the same, and `ae` refuses mpirun / --distributed with a one-line error. We look for the
+// .pc file instead of running pkg-config (a manifest should not spawn processes); AE_NO_MPI=1 turns MPI off.
+func findMPI() -> Bool {
+    if ProcessInfo.processInfo.environment["AE_NO_MPI"] != nil { return false }
+    let env = ProcessInfo.processInfo.environment["PKG_CONFIG_PATH"]?.split(separator: ":").map(String.init) ?? []
+    let dirs = env + ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig",
+                      "/usr/local/lib/pkgconfig", "/opt/homebrew/lib/pkgconfig"]
+    return dirs.contains { FileManager.default.fileExists(atPath: "\($0)/ompi-c.pc") }
+}
+
+let hasMPI = findMPI()
+var mpiTargets: [Target] = []
+var distributedDependencies: [Target.Dependency] = ["AENet", "AERun", "AEStudy"]
+var distributedSettings: [SwiftSetting] = []
+if hasMPI {
+    mpiTargets.append(.systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                                     providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]))
+    distributedDependencies.append("CMPI")
+    distributedSettings.append(.define("AE_MPI"))
+}
+
 let package = Package(
     name: "autoencoders",
     platforms: [.macOS(.v13)],
@@ -124,10 +150,12 @@ let package = Package(
         // Studies: many runs (grids, cross-validation, cross-training, robustness) with tables and figures.
         .target(name: "AEStudy", dependencies: ["AERun", "AEAnalysis", "AEData", "AENet", "Kernels",
                                                .product(name: "Yams", package: "Yams")]),
+        // Studies across MPI ranks and data-parallel training (a stand-in without MPI; see the MPI section above).
+        .target(name: "AEDistributed", dependencies: distributedDependencies, swiftSettings: distributedSettings),
         .executableTarget(
             name: "ae",
             dependencies: [
-                "Kernels", "KernelsReference", "AEData", "AENet", "AERun", "AEAnalysis", "AEStudy",
+                "Kernels", "KernelsReference", "AEData", "AENet", "AERun", "AEAnalysis", "AEStudy", "AEDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -139,5 +167,7 @@ let package = Package(
         .testTarget(name: "RunTests", dependencies: ["AERun", "AEData", "AENet", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["AEAnalysis", "AEData", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["AEStudy", "AERun", "AEData", "AENet", "TestSupport"]),
-    ]
+        // Runs the built `ae` under real `mpirun` (skipped where Open MPI is missing).
+        .testTarget(name: "DistributedTests", dependencies: ["AEStudy", "AERun", "AEData", "AENet", "TestSupport"]),
+    ] + mpiTargets
 )

@@ -11,6 +11,8 @@ APT_PACKAGES=(
     liblapacke-dev    # PCA eigendecomposition
     liblapack-dev
     libcairo2-dev     # plots
+    libopenmpi-dev    # MPI (optional at build time): mpirun -np N ae study …, ae train --distributed
+    openmpi-bin       # mpirun, for the DistributedTests
 )
 # Python packages used by the interop tests (h5py) and the comparison benchmarks/tests (numpy, sklearn).
 PIP_PACKAGES=(numpy h5py scikit-learn)

@@ -82,7 +82,7 @@ public final class Dropout: Layer {
             return x
         }
         let seed = context.seed &* 0x9E37_79B9_7F4A_7C15 &+ streamID
-        let offset = context.step &* UInt64(capacity)
+        let offset = context.step &* UInt64(capacity) &+ UInt64(context.firstRow * x.dims.count)
         let y = output.tensor(batch: x.batch, dims: x.dims)
         ck_dropout_forward(y.data, x.data, Int64(x.count), p, seed, offset)
         lastMask = (seed, offset)

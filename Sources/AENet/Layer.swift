@@ -27,6 +27,9 @@ public struct PassContext {
     public var seed: UInt64
     /// Global training step, so each step draws fresh dropout masks that are still reproducible.
     public var step: UInt64
+    /// Position of this batch's first row in the step's global batch (data-parallel shards), so per-row
+    /// random draws (dropout masks, VAE ε) are those of the same example in a one-process run.
+    public var firstRow: Int = 0
     public init(training: Bool, seed: UInt64 = 0, step: UInt64 = 0) {
         self.training = training; self.seed = seed; self.step = step
     }

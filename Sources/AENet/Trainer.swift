@@ -28,6 +28,11 @@ public final class Trainer {
     private let input: Buffer, target: Buffer, lossGrad: Buffer, noise: Buffer
     private let labels: UnsafeMutablePointer<Int32>
     private var gradientSums: [Buffer] = []
+    /// Data-parallel training: set, each step computes this process's shard of the batch and sums the
+    /// shards' gradients through it (see `GradientReducer`). Every process must have the same data and seed.
+    public var reducer: GradientReducer?
+    /// The reducer and this shard's weight while a distributed step computes its gradients.
+    private var pendingSum: (reducer: GradientReducer, weight: Float)?
 
     public init(model: Model, config: TrainConfig, train: ImageSet, validation: ImageSet?) throws {
         try config.validate()
@@ -118,7 +123,7 @@ public final class Trainer {
     /// Forward, loss, backward and (except for full-batch GD) one optimiser update on the given samples.
     /// Returns the batch loss.
     func trainStep(_ indices: ArraySlice<Int>, learningRate: Float) -> Double {
-        let loss = computeLossAndGradients(indices)
+        let loss = reducer.map { shardLossAndGradients(indices, $0) } ?? computeLossAndGradients(indices)
         finishStep(batch: indices.count, learningRate: learningRate)
         return loss
     }
@@ -127,11 +132,40 @@ public final class Trainer {
     /// and input noise are those of step `globalStep`.
     public func lossAndGradient(indices: Range<Int>) -> Double { computeLossAndGradients(Array(indices)[...]) }
 
-    private func computeLossAndGradients(_ indices: ArraySlice<Int>) -> Double {
+    /// This process's rows of the global batch `indices`, weighted by their share of it, with every
+    /// network's gradients summed over the processes as soon as they are ready; returns the global loss.
+    private func shardLossAndGradients(_ indices: ArraySlice<Int>, _ reducer: GradientReducer) -> Double {
+        let rows = shardRange(count: indices.count, rank: reducer.rank, size: reducer.size)
+        let weight = Float(rows.count) / Float(indices.count)
+        pendingSum = (reducer, weight)
+        defer { pendingSum = nil }
+        var loss = 0.0
+        if rows.isEmpty {  // a short last batch: still take part in every sum, with zeros
+            for net in model.networks.reversed() {
+                net.namedParameters.forEach { $0.1.grad.zero() }
+                gradientsReady(net)
+            }
+        } else {
+            let start = indices.startIndex
+            loss = computeLossAndGradients(indices[(start + rows.lowerBound)..<(start + rows.upperBound)], firstRow: rows.lowerBound)
+                * Double(weight)
+        }
+        return reducer.finish(adding: loss)
+    }
+
+    /// Starts the cross-process sum of `net`'s gradients in a distributed step (backward runs the networks
+    /// last to first, so the decoder's sum overlaps the encoder's backward pass).
+    private func gradientsReady(_ net: Sequential) {
+        guard let (reducer, weight) = pendingSum else { return }
+        reducer.beginSum(net.namedParameters.map(\.1), weight: weight)
+    }
+
+    private func computeLossAndGradients(_ indices: ArraySlice<Int>, firstRow: Int = 0) -> Double {
         let b = indices.count, d = train.dims.count
         train.gather(indices, into: input.pointer)
-        if config.noise > 0 { corruptInput(batch: b) }
-        let context = PassContext(training: true, seed: config.seed, step: globalStep)
+        if config.noise > 0 { corruptInput(batch: b, firstRow: firstRow) }
+        var context = PassContext(training: true, seed: config.seed, step: globalStep)
+        context.firstRow = firstRow
         let x = input.tensor(batch: b, dims: train.dims)
         if let encoder = model.encoder, let decoder = model.decoder {
             // VAE: the objective is per image (reconstruction summed over pixels + β·KL), averaged over the batch.
@@ -143,9 +177,11 @@ public final class Trainer {
             let targetPointer = config.noise > 0 ? target.pointer : input.pointer
             let loss = reconstructionLoss(grad: lossGrad.pointer, y: y.data, target: targetPointer, count: b * d, scale: perImage)
             let dz = decoder.backward(lossGrad.tensor(batch: b, dims: y.dims))
+            gradientsReady(decoder)
             var penalty: Float = 0
             if config.l1 > 0 { penalty = ck_l1_penalty(dz.data, z.data, Int64(z.count), config.l1 / Float(b)) }
             encoder.backward(dz)
+            gradientsReady(encoder)
             let kl = sampler.map { Double(beta) * $0.klSum / Double(b) } ?? 0
             return Double(loss) * Double(perImage) + Double(penalty) + kl
         } else {
@@ -155,6 +191,7 @@ public final class Trainer {
             let loss = ck_softmax_cross_entropy(lossGrad.pointer, nil, logits.data, labels, Int64(b),
                                                 Int64(model.config.classes), 1)
             net.backward(lossGrad.tensor(batch: b, dims: logits.dims))
+            gradientsReady(net)
             return Double(loss)
         }
     }
@@ -187,11 +224,12 @@ public final class Trainer {
         }
     }
 
-    /// Denoising: target = clean batch, input = clip(clean + σ·N(0, 1)) with noise at (seed, step).
-    private func corruptInput(batch: Int) {
+    /// Denoising: target = clean batch, input = clip(clean + σ·N(0, 1)) with noise at (seed, step, row).
+    private func corruptInput(batch: Int, firstRow: Int) {
         let n = batch * train.dims.count
         target.pointer.update(from: input.pointer, count: n)
-        ck_random_normal(noise.pointer, Int64(n), config.seed ^ 0x6E6F_6973_65, globalStep &* UInt64(noise.count), 0, config.noise)
+        ck_random_normal(noise.pointer, Int64(n), config.seed ^ 0x6E6F_6973_65,
+                         globalStep &* UInt64(noise.count) &+ UInt64(firstRow * train.dims.count), 0, config.noise)
         for i in 0..<n { input.pointer[i] = min(1, max(0, input.pointer[i] + noise.pointer[i])) }
     }
 

@@ -54,7 +54,8 @@ public final class VAESampler: Layer {
         let b = x.batch, z = output.tensor(batch: b, dims: .features(latent))
         sampled = context.training || samplesInEvaluation
         if sampled {
-            ck_random_normal(noise.pointer, Int64(b * latent), Self.noiseSeed(context.seed), context.step &* UInt64(capacity), 0, 1)
+            ck_random_normal(noise.pointer, Int64(b * latent), Self.noiseSeed(context.seed),
+                             context.step &* UInt64(capacity) &+ UInt64(context.firstRow * latent), 0, 1)
         }
         klSum = ck_vae_forward(z.data, klRows.pointer, x.data, sampled ? noise.pointer : nil, Int64(b), Int64(latent))
         input = x

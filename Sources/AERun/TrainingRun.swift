@@ -10,6 +10,9 @@ public final class TrainingRun {
     public let spec: RunSpec
     public let data: RunData
     public let trainer: Trainer
+    /// False on the ranks of a data-parallel run other than rank 0: they train in step with it but never
+    /// touch the run file (one rank checkpoints; see `--distributed`).
+    public private(set) var writesFile = true
 
     /// What happens while training, for progress bars and logs.
     public struct Observer {
@@ -30,9 +33,10 @@ public final class TrainingRun {
 
     /// A new run at `path` (an existing file is an error unless `overwrite`). The model's input dims and
     /// class count are taken from the data.
-    public static func create(_ spec: RunSpec, at path: String, overwrite: Bool, dataDir: String? = nil) throws -> TrainingRun {
+    public static func create(_ spec: RunSpec, at path: String, overwrite: Bool, dataDir: String? = nil,
+                              writesFile: Bool = true) throws -> TrainingRun {
         try spec.validate()
-        if FileManager.default.fileExists(atPath: path), !overwrite {
+        if writesFile, FileManager.default.fileExists(atPath: path), !overwrite {
             throw RunError("\(path) already exists (pass --overwrite to replace it, or --resume to continue it)")
         }
         let data = try RunData.load(spec, dataDir: dataDir)
@@ -40,12 +44,13 @@ public final class TrainingRun {
         spec.model.input = data.dims
         if spec.model.kind == .classifier { spec.model.classes = max(data.classCount, 2) }
         let run = TrainingRun(path: path, spec: spec, data: data, trainer: try makeTrainer(spec, data))
-        try RunFile.create(at: path, overwrite: overwrite) { try $0.writeRunHeader(spec, dataset: data.dataset) }
+        run.writesFile = writesFile
+        if writesFile { try RunFile.create(at: path, overwrite: overwrite) { try $0.writeRunHeader(spec, dataset: data.dataset) } }
         return run
     }
 
     /// Reopens the run at `path` at its last checkpoint; `epochs` (for this session only) changes the epoch budget.
-    public static func resume(at path: String, dataDir: String? = nil, epochs: Int? = nil) throws -> TrainingRun {
+    public static func resume(at path: String, dataDir: String? = nil, epochs: Int? = nil, writesFile: Bool = true) throws -> TrainingRun {
         var spec = try RunFile.read(at: path) { try $0.readRunSpec() }
         if let epochs { spec.train.epochs = epochs }
         let data = try RunData.load(spec, dataDir: dataDir)
@@ -56,7 +61,9 @@ public final class TrainingRun {
         let trainer = try makeTrainer(spec, data)
         let checkpoint = try RunFile.read(at: path) { try $0.readCheckpoint(of: trainer.model) }
         try trainer.restore(checkpoint)
-        return TrainingRun(path: path, spec: spec, data: data, trainer: trainer)
+        let run = TrainingRun(path: path, spec: spec, data: data, trainer: trainer)
+        run.writesFile = writesFile
+        return run
     }
 
     static func makeTrainer(_ spec: RunSpec, _ data: RunData) throws -> Trainer {
@@ -73,7 +80,8 @@ public final class TrainingRun {
     }
 
     /// Trains the remaining epochs, writing a checkpoint after each, then finishes the run. `stopAfter`
-    /// ends this session after that many epochs as if interrupted (for tests and time-boxed jobs).
+    /// ends this session after that many epochs as if interrupted (for tests and time-boxed jobs). Returns
+    /// nil then, and on ranks that do not write the file.
     @discardableResult
     public func train(observer: Observer = Observer(), stopAfter: Int? = nil) throws -> RunSummary? {
         var epochsThisSession = 0
@@ -81,11 +89,13 @@ public final class TrainingRun {
             if let stopAfter, epochsThisSession >= stopAfter { return nil }
             let record = try trainer.runEpoch(onStep: observer.onStep)
             epochsThisSession += 1
-            let checkpoint = trainer.checkpoint()
-            try RunFile.update(at: path) { try $0.writeCheckpoint(checkpoint, of: trainer.model, status: "running") }
+            if writesFile {
+                let checkpoint = trainer.checkpoint()
+                try RunFile.update(at: path) { try $0.writeCheckpoint(checkpoint, of: trainer.model, status: "running") }
+            }
             observer.onEpoch?(record)
         }
-        return try finish()
+        return writesFile ? try finish() : nil
     }
 
     /// Restores the best weights, writes them as `/model`, evaluates and encodes the test split.

@@ -17,6 +17,8 @@ public struct StudyOptions: Sendable {
     public var log: @Sendable (String) -> Void = { print($0) }
     /// Per-epoch callbacks of in-process runs (the current run's progress bar).
     public var observer: @Sendable () -> TrainingRun.Observer = { TrainingRun.Observer() }
+    /// Set when several processes (MPI ranks) share the study; `jobs` is then ignored.
+    public var queue: StudyWorkQueue?
 
     public init() {}
 }
@@ -75,7 +77,7 @@ public struct Study<D: StudyDefinition> {
             stage += 1
         }
         let report = try definition.summarize(folder, runs: all)
-        try report.write(to: folder.path)
+        if options.queue.map({ $0.rank == 0 }) ?? true { try report.write(to: folder.path) }
         return report
     }
 
@@ -107,10 +109,10 @@ public struct Study<D: StudyDefinition> {
 
     /// Runs the stage's pending runs, in process or in `options.jobs` children, with progress lines.
     private func execute(_ runs: [StudyRun], stage: Int, _ options: StudyOptions) throws {
+        if let queue = options.queue { return try executeShared(runs, stage: stage, queue: queue, options) }
         let pending = runs.filter(folder.needsWork)
-        let label = stage == 0 ? "" : "stage \(stage + 1): "
-        options.log("\(label)\(runs.count) runs, \(runs.count - pending.count) already done, \(pending.count) to do"
-                    + (pending.isEmpty ? "" : " (\(max(1, options.jobs)) at a time)"))
+        let label = stageLabel(stage)
+        options.log(stageLine(runs: runs.count, pending: pending.count, label: label, atATime: String(max(1, options.jobs))))
         guard !pending.isEmpty else { return }
         for run in pending { try run.fold?.ensureFile(dataDir: folder.dataDir) }
         var tracker = ProgressTracker(total: runs.count, done: runs.count - pending.count, jobs: max(1, options.jobs), label: label)
@@ -127,8 +129,14 @@ public struct Study<D: StudyDefinition> {
         }
     }
 
+    func stageLabel(_ stage: Int) -> String { stage == 0 ? "" : "stage \(stage + 1): " }
+
+    func stageLine(runs: Int, pending: Int, label: String, atATime: String) -> String {
+        "\(label)\(runs) runs, \(runs - pending) already done, \(pending) to do" + (pending == 0 ? "" : " (\(atATime) at a time)")
+    }
+
     /// One line about a finished run: status and its headline metric.
-    private func outcome(of run: StudyRun) -> String {
+    func outcome(of run: StudyRun) -> String {
         guard let r = try? folder.result(of: run) else { return "unreadable" }
         let test = r.metric("test")
         let headline = run.spec.model.isAutoencoder ? "test PSNR \(cell(test.psnrMean)) dB" : "test accuracy \(cell(100 * test.accuracy))%"

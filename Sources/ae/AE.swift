@@ -1,3 +1,4 @@
+import AEDistributed
 import ArgumentParser
 import Kernels
 
@@ -43,5 +44,6 @@ struct Info: ParsableCommand {
         print("isa:        \(KernelRuntime.isa) (best here: \(KernelRuntime.bestISA); supported: \(ISA.supported.map(\.rawValue).joined(separator: ", ")))")
         if let rejected = KernelRuntime.rejectedISARequest { print("note:       AE_ISA=\(rejected) ignored (unknown or unsupported)") }
         print("threads:    \(KernelRuntime.threads) (processors: \(KernelRuntime.processors); OpenMP: \(KernelRuntime.openMP ? "yes" : "no"))")
+        print("MPI:        \(DistributedSession.isAvailable ? "yes (mpirun -np N ae study …, ae train --distributed)" : "no (built without Open MPI)")")
     }
 }

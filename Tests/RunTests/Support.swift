@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 enum RunTestsSupport {
@@ -13,13 +14,7 @@ enum RunTestsSupport {
 
     /// `ae`, built beside the test bundle by `swift build --build-tests` (scripts/test.sh). Missing, the
     /// calling test is skipped — except in CI, where that is a failure.
-    static func aeExecutable() throws -> String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()].map({ $0.appendingPathComponent("ae").path })
-        where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("CI must build ae before the tests (scripts/test.sh)") }
-        throw XCTSkip("the ae executable is not built next to the tests; run scripts/test.sh")
-    }
+    static func aeExecutable() throws -> String { try builtAEExecutable() }
 
     /// Runs `ae arguments` with stdout and stderr together; without `wait`, returns the running process.
     @discardableResult

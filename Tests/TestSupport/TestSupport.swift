@@ -1,4 +1,5 @@
 import Kernels
+import Foundation
 import XCTest
 
 /// A small seeded generator for test data (SplitMix64), so every failing case can be reproduced.
@@ -80,4 +81,14 @@ extension Array where Element == Float {
         return out
     }
     public var doubles: [Double] { map(Double.init) }
+}
+
+/// `ae`, built beside the test bundle by `swift build --build-tests` (scripts/test.sh). Missing, the
+/// calling test is skipped — except in CI, where that is a failure.
+public func builtAEExecutable() throws -> String {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()].map({ $0.appendingPathComponent("ae").path })
+    where FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("CI must build ae before the tests (scripts/test.sh)") }
+    throw XCTSkip("the ae executable is not built next to the tests; run scripts/test.sh")
 }

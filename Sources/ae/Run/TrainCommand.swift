@@ -1,4 +1,5 @@
 import AEData
+import AEDistributed
 import AENet
 import AERun
 import ArgumentParser
@@ -43,6 +44,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace an existing run file.") var overwrite = false
     @Option(help: "Continue the interrupted run in this file (its own settings are used).") var resume: String?
     @Option(help: .hidden) var stopAfter: Int?
+    @Flag(help: "Data-parallel training under mpirun: each rank takes a shard of every batch; rank 0 writes the run.")
+    var distributed = false
+    @Flag(help: .hidden) var noOverlap = false
     @OptionGroup var kernel: KernelOptions
 
     func validate() throws {
@@ -89,20 +93,38 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        try kernel.apply()
+        guard distributed else {
+            if let n = DistributedSession.launchedSize, n > 1 {
+                throw ValidationError("started by mpirun with \(n) processes: pass --distributed (else every rank trains the same run)")
+            }
+            return try train(session: nil)
+        }
+        let session = try DistributedSession.join()
+        session.guarding { try train(session: session) }
+    }
+
+    private func train(session: DistributedSession?) throws {
+        try kernel.apply(session: session)
+        let writes = session?.isLeader ?? true
         let run: TrainingRun
         if let resume {
-            run = try TrainingRun.resume(at: resume, dataDir: dataDir)
-            print("resuming \(resume) after epoch \(run.trainer.epoch) of \(run.spec.train.epochs)")
+            run = try TrainingRun.resume(at: resume, dataDir: dataDir, writesFile: writes)
+            if writes { print("resuming \(resume) after epoch \(run.trainer.epoch) of \(run.spec.train.epochs)") }
         } else {
             let s = try spec()
             let path = try out ?? "runs/\(s.model.kind.rawValue)-\(DatasetSpec(parsing: s.dataset).name).h5"
-            run = try TrainingRun.create(s, at: path, overwrite: overwrite, dataDir: dataDir)
+            run = try TrainingRun.create(s, at: path, overwrite: overwrite, dataDir: dataDir, writesFile: writes)
+        }
+        run.trainer.reducer = session?.gradientReducer(overlap: !noOverlap)
+        guard writes else {  // the other ranks: train in step with rank 0, silently
+            try run.train(stopAfter: stopAfter)
+            return
         }
         let m = run.trainer.model
+        let ranks = session.map { ", \($0.size) ranks" } ?? ""
         print("\(run.spec.model.kind.rawValue) (\(m.parameterCount) parameters) on \(run.spec.dataset): "
               + "\(run.data.train.count) train, \(run.data.validation?.count ?? 0) val, \(run.data.test.count) test images; "
-              + "\(KernelRuntime.threads) threads, \(KernelRuntime.isa) → \(run.path)")
+              + "\(KernelRuntime.threads) threads\(ranks), \(KernelRuntime.isa) → \(run.path)")
         let progress = ProgressReporter(autoencoder: run.spec.model.isAutoencoder)
         guard let summary = try run.train(observer: progress.observer, stopAfter: stopAfter) else {
             print("stopped after \(run.trainer.epoch) epochs; continue with: ae train --resume \(run.path)")

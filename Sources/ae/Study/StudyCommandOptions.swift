@@ -1,3 +1,4 @@
+import AEDistributed
 import AENet
 import AERun
 import AEStudy
@@ -30,7 +31,14 @@ struct StudyCommandOptions: ParsableArguments {
     }
 
     func run<D: StudyDefinition>(_ type: D.Type) throws {
-        try kernel.apply()
+        // Under `mpirun -np N` the ranks share the study's runs (see StudyWorkQueue).
+        guard let session = try DistributedSession.joinIfLaunched(), only == nil else { return try run(type, session: nil) }
+        guard jobs == 1 else { throw ValidationError("under mpirun the ranks share the runs; drop --jobs") }
+        session.guarding { try run(type, session: session) }
+    }
+
+    private func run<D: StudyDefinition>(_ type: D.Type, session: DistributedSession?) throws {
+        try kernel.apply(session: session)
         let folder = StudyFolder(path: out, dataDir: dataDir)
         if let only {  // a child process of --jobs: one run of the folder's saved study
             try Study<D>(resumingIn: folder).runOne(id: only, observer: Self.epochObserver)
@@ -47,10 +55,13 @@ struct StudyCommandOptions: ParsableArguments {
             fflush(nil)
         }
         options.observer = { StudyCommandOptions.epochObserver }
+        options.queue = session?.studyQueue()
         let threads = jobs > 1 ? "\(options.threadsPerJob ?? 1) threads per job" : "\(KernelRuntime.threads) threads"
-        print("\(D.kind.rawValue) study in \(out): \(jobs) job(s), \(threads), \(KernelRuntime.isa)")
+        let workers = session.map { "\($0.size) MPI ranks" } ?? "\(jobs) job(s)"
+        if session?.isLeader ?? true { print("\(D.kind.rawValue) study in \(out): \(workers), \(threads), \(KernelRuntime.isa)") }
         let start = Date()
         let report = try study.run(options)
+        guard session?.isLeader ?? true else { return }
         print(report.tables.first?.markdown ?? "")
         print(String(format: "done in %.1f s; summary: %@/summary.md", Date().timeIntervalSince(start), out))
     }
