@@ -1,19 +1,24 @@
 // Conv2d and ConvTranspose2d (NCHW, PyTorch semantics): geometry checks and the entry points, forward and
-// backward side by side. Each call is lowered to packed GEMMs over groups of images (ck_sgemm, which is
-// multithreaded and thread-count independent) plus the data movement in conv_im2col.c:
+// backward side by side. Each call is lowered to packed GEMMs over groups of images (ck_sgemm_view, which
+// is multithreaded and thread-count independent) plus the data movement in conv_im2col.c:
 //
 //   Conv2d forward            y  = W · im2col(x)              + bias   (lower)
-//   Conv2d backward-data      dx = col2im(Wᵀ · rows(dy))               (raise)
-//   ConvTranspose2d forward   y  = col2im(Wᵀ · rows(x))       + bias   (raise: Conv2d's backward-data)
+//   Conv2d backward-data      dx = col2im(Wᵀ · dy)                     (raise)
+//   ConvTranspose2d forward   y  = col2im(Wᵀ · x)             + bias   (raise: Conv2d's backward-data)
 //   ConvTranspose2d bwd-data  dx = W · im2col(dy)                      (lower: Conv2d's forward)
-//   weight gradients          dW = rows(column side) · im2col(image side)ᵀ
+//   weight gradients          dW = (column side) · im2col(image side)ᵀ
+//
+// The column-side tensor (y in the lower, dy / x in the raise and dW) enters the GEMM as it is, NCHW, seen
+// as the (channels, batch*plane) matrix through a segmented view (gemm.h): no reorder copies around the GEMM.
 //
 // Why batch images into one GEMM instead of one GEMM per image: per-image GEMMs have n = out_h*out_w (49
 // at 7x7), far too thin for the register tiles; a group of images makes n = images*out_h*out_w and the
 // GEMM runs near peak. Small layers take the whole batch in one GEMM; large ones are split into groups
-// whose lowered matrix stays in cache (group_images). Workspace: (rows + col_c) * group pixels floats.
+// whose lowered matrix stays in cache (group_images). Workspace: (rows + col_c) * group pixels floats
+// (the col_c part is used only by the skinny weight gradient).
 #include "conv.h"
 #include "include/ck_conv.h"
+#include "gemm.h"
 #include "include/ck_gemm.h"
 
 #include <string.h>
@@ -127,25 +132,32 @@ static lowered lowered_of(const conv_geom *g, float *ws) {
     return l;
 }
 
+/// The column-side tensor (batch, col_c, plane) of a group as the GEMM's (col_c, batch*plane) matrix: the
+/// GEMM reads and writes NCHW in place (no reorder copies; gemm.h, ck_gemm_view).
+static ck_gemm_view colside_view(const float *t, const conv_geom *g) {
+    const int64_t plane = g->col_h * g->col_w;
+    return (ck_gemm_view){.x = t, .ld = plane, .seg = plane, .seg_stride = g->col_c * plane};
+}
+
 /// Column-side tensor = W · im2col(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
-/// `col_ready`: the lowered matrix of this image is already in the workspace.
+/// `col_ready`: the lowered matrix of this image is already in the workspace. The bias is written first and
+/// the product added to it (beta = 1): one pass over the output instead of a separate bias pass.
 static int conv_lower(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
                       float *ws, int col_ready) {
     const lowered l = lowered_of(g, ws);
     if (!col_ready) ck_conv_im2col(l.col, im, g);
-    if (ck_sgemm(CK_NO_TRANS, CK_NO_TRANS, g->col_c, l.n, l.rows, 1.0f, w, l.rows, l.col, l.n, 0.0f, l.cm, l.n))
-        return -1;
-    ck_conv_rows_to_nchw(out, l.cm, bias, g->batch, g->col_c, l.plane);
-    return 0;
+    if (bias) ck_conv_fill_channels(out, bias, g->batch, g->col_c, l.plane);
+    return ck_sgemm_view(g->col_c, l.n, l.rows, 1.0f, (ck_gemm_view){.x = w, .ld = l.rows},
+                         (ck_gemm_view){.x = l.col, .ld = l.n}, bias ? 1.0f : 0.0f, colside_view(out, g));
 }
 
 /// Image-side tensor = col2im(Wᵀ · rows(column side)) + bias (Conv2d backward-data, ConvTranspose2d
-/// forward). `cm_ready`: the channel-major column side is already in the workspace.
+/// forward).
 static int conv_raise(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
-                      float *ws, int cm_ready) {
+                      float *ws) {
     const lowered l = lowered_of(g, ws);
-    if (!cm_ready) ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
-    if (ck_sgemm(CK_TRANS, CK_NO_TRANS, l.rows, l.n, g->col_c, 1.0f, w, l.rows, l.cm, l.n, 0.0f, l.col, l.n))
+    if (ck_sgemm_view(l.rows, l.n, g->col_c, 1.0f, (ck_gemm_view){.x = w, .ld = l.rows, .trans = 1},
+                      colside_view(colside, g), 0.0f, (ck_gemm_view){.x = l.col, .ld = l.n}))
         return -1;
     ck_conv_col2im(im, l.col, bias, g);
     return 0;
@@ -179,18 +191,19 @@ static void weight_grad_dots(float *dw, const float *cm, const float *col, int64
 }
 
 /// dW (col_c, rows) (+)= rows(column side) · im2col(image side)ᵀ: k runs over the group's pixels; groups
-/// after the first accumulate (beta = 1). Leaves both operands in the workspace for the data gradient.
+/// after the first accumulate (beta = 1). Leaves im2col(image side) in the workspace for the data gradient.
 static int conv_weight_grad(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws,
                             float beta) {
     const lowered l = lowered_of(g, ws);
-    ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
     ck_conv_im2col(l.col, im, g);
     // Skinny: measured at batch 128 (1->32 and 32->1, rows = 9), the dots take about half the GEMM's time.
     if (l.rows < 16 || g->col_c < 4) {
+        ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
         weight_grad_dots(dw, l.cm, l.col, g->col_c, l.rows, l.n, beta);
         return 0;
     }
-    return ck_sgemm(CK_NO_TRANS, CK_TRANS, g->col_c, l.rows, l.n, 1.0f, l.cm, l.n, l.col, l.n, beta, dw, l.rows);
+    return ck_sgemm_view(g->col_c, l.rows, l.n, 1.0f, colside_view(colside, g),
+                         (ck_gemm_view){.x = l.col, .ld = l.n, .trans = 1}, beta, (ck_gemm_view){.x = dw, .ld = l.rows});
 }
 
 /// Group `index` of the batch: its geometry and the offsets (in floats) of its first image on each side.
@@ -230,9 +243,8 @@ int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, cons
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
-        // dW first: it leaves rows(dy) in the workspace, which dx's GEMM reads next.
         if (dw && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
-        if (dx && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace, dw != NULL)) return -1;
+        if (dx && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace)) return -1;
     }
     if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.col_c, g.col_h * g.col_w);
     return 0;
@@ -246,7 +258,7 @@ int ck_conv_transpose2d_forward(float *y, const float *x, const float *w, const 
     if (prepare(&g, s, 1, workspace, y && x && w)) return -1;
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
-        if (conv_raise(y + p.im_off, x + p.col_off, w, bias, &p.g, workspace, 0)) return -1;
+        if (conv_raise(y + p.im_off, x + p.col_off, w, bias, &p.g, workspace)) return -1;
     }
     return 0;
 }

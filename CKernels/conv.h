@@ -25,8 +25,8 @@ void ck_conv_im2col(float *col, const float *im, const conv_geom *g);
 void ck_conv_col2im(float *im, const float *col, const float *bias, const conv_geom *g);
 /// rows (ch, batch*plane) = t (batch, ch, plane): channel-major view of an NCHW tensor.
 void ck_conv_nchw_to_rows(float *rows, const float *t, int64_t batch, int64_t ch, int64_t plane);
-/// t (batch, ch, plane) = rows (ch, batch*plane) + bias[c] (bias may be NULL).
-void ck_conv_rows_to_nchw(float *t, const float *rows, const float *bias, int64_t batch, int64_t ch, int64_t plane);
+/// t (batch, ch, plane) = value[c] everywhere in channel c (the bias the forward GEMM then adds to).
+void ck_conv_fill_channels(float *t, const float *value, int64_t batch, int64_t ch, int64_t plane);
 /// out[c] = sum over b and p of t[b, c, p], one channel per thread, fixed order.
 void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch, int64_t plane);
 

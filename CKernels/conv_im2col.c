@@ -199,20 +199,14 @@ void ck_conv_nchw_to_rows(float *CK_RESTRICT rows, const float *CK_RESTRICT t, i
     }
 }
 
-void ck_conv_rows_to_nchw(float *CK_RESTRICT t, const float *CK_RESTRICT rows, const float *bias, int64_t batch,
-                          int64_t ch, int64_t plane) {
-    const int64_t n = batch * plane, items = batch * ch;
-    #pragma omp parallel for num_threads(ck_conv_threads(items, ch * n)) schedule(static)
+void ck_conv_fill_channels(float *CK_RESTRICT t, const float *CK_RESTRICT value, int64_t batch, int64_t ch,
+                           int64_t plane) {
+    const int64_t items = batch * ch;
+    #pragma omp parallel for num_threads(ck_conv_threads(items, items * plane)) schedule(static)
     for (int64_t it = 0; it < items; it++) {
-        const int64_t b = it / ch, c = it % ch;
-        const float *CK_RESTRICT src = rows + c * n + b * plane;
+        const float v = value[it % ch];
         float *CK_RESTRICT dst = t + it * plane;
-        if (bias) {
-            const float v = bias[c];
-            for (int64_t p = 0; p < plane; p++) dst[p] = src[p] + v;
-        } else {
-            memcpy(dst, src, (size_t)plane * sizeof(float));
-        }
+        for (int64_t p = 0; p < plane; p++) dst[p] = v;
     }
 }
 

@@ -65,23 +65,40 @@ static float *thread_buffer_get(int slot, size_t floats) {
 }
 
 // MARK: packing
+//
+// Operands are ck_gemm_view (gemm.h): a plain row-major matrix, or a "segmented" one whose columns come in
+// runs of `seg` contiguous floats `seg_stride` apart (an NCHW tensor read as (channels, batch*plane)). The
+// packing and the C stores walk such columns run by run, so the convolution never reorders its tensors.
 
-/// One operand view: element (r, c) of op(X) is x[r*ld + c], or x[c*ld + r] when transposed.
-typedef struct { const float *x; int64_t ld; int trans; } operand;
+/// Offset of column j of a view from the start of its row.
+static inline int64_t view_col(const ck_gemm_view *v, int64_t j) {
+    return v->seg ? (j / v->seg) * v->seg_stride + j % v->seg : j;
+}
+
+/// Length of the contiguous run of columns starting at column j, capped at `limit`.
+static inline int64_t view_run(const ck_gemm_view *v, int64_t j, int64_t limit) {
+    return v->seg ? CK_MIN(limit, v->seg - j % v->seg) : limit;
+}
 
 /// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(A) into MR-row micro-panels: panel q holds, for each
 /// column p, the MR values of rows q*MR .. q*MR+MR-1 (zero past `rows`).
-static void pack_a(float *CK_RESTRICT dst, operand a, int64_t r0, int64_t rows, int64_t c0, int64_t cols, int mr) {
+static void pack_a(float *CK_RESTRICT dst, const ck_gemm_view *a, int64_t r0, int64_t rows, int64_t c0,
+                   int64_t cols, int mr) {
     for (int64_t q = 0; q < rows; q += mr, dst += mr * cols) {
         const int64_t valid = CK_MIN((int64_t)mr, rows - q);
-        if (!a.trans) {
+        if (!a->trans) {
             // Sequential writes from `valid` row streams (faster than scattering one row at a time).
-            const float *src = a.x + (r0 + q) * a.ld + c0;
-            for (int64_t p = 0; p < cols; p++)
-                for (int64_t i = 0; i < valid; i++) dst[p * mr + i] = src[i * a.ld + p];
+            for (int64_t p = 0; p < cols;) {
+                const int64_t run = view_run(a, c0 + p, cols - p);
+                const float *src = a->x + (r0 + q) * a->ld + view_col(a, c0 + p);
+                float *d = dst + p * mr;
+                for (int64_t t = 0; t < run; t++)
+                    for (int64_t i = 0; i < valid; i++) d[t * mr + i] = src[i * a->ld + t];
+                p += run;
+            }
         } else {
             for (int64_t p = 0; p < cols; p++) {
-                const float *src = a.x + (c0 + p) * a.ld + r0 + q;
+                const float *src = a->x + (c0 + p) * a->ld + r0 + q;
                 for (int64_t i = 0; i < valid; i++) dst[p * mr + i] = src[i];
             }
         }
@@ -92,22 +109,29 @@ static void pack_a(float *CK_RESTRICT dst, operand a, int64_t r0, int64_t rows, 
 
 /// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(B) into NR-column micro-panels: panel q holds, for
 /// each row p, the NR values of columns q*NR .. q*NR+NR-1 (zero past `cols`).
-static void pack_b(float *CK_RESTRICT dst, operand b, int64_t r0, int64_t rows, int64_t c0, int64_t cols, int nr,
-                   ck_gemm_pack_bt_fn pack_bt) {
+static void pack_b(float *CK_RESTRICT dst, const ck_gemm_view *b, int64_t r0, int64_t rows, int64_t c0,
+                   int64_t cols, int nr, ck_gemm_pack_bt_fn pack_bt) {
     for (int64_t q = 0; q < cols; q += nr, dst += nr * rows) {
         const int64_t valid = CK_MIN((int64_t)nr, cols - q);
-        if (!b.trans) {
+        if (!b->trans) {
+            // The panel's columns as contiguous runs (one for a plain matrix), then one copy per run and row.
+            int64_t run_off[32 + 1], run_len[32 + 1], runs = 0;
+            for (int64_t j = 0; j < valid; j += run_len[runs++]) {
+                run_off[runs] = view_col(b, c0 + q + j);
+                run_len[runs] = view_run(b, c0 + q + j, valid - j);
+            }
             for (int64_t p = 0; p < rows; p++) {
-                const float *src = b.x + (r0 + p) * b.ld + c0 + q;
+                const float *src = b->x + (r0 + p) * b->ld;
                 float *d = dst + p * nr;
-                memcpy(d, src, (size_t)valid * sizeof(float));
+                for (int64_t r = 0, j = 0; r < runs; j += run_len[r++])
+                    memcpy(d + j, src + run_off[r], (size_t)run_len[r] * sizeof(float));
                 for (int64_t j = valid; j < nr; j++) d[j] = 0.0f;
             }
         } else if (pack_bt && valid == nr) {
-            pack_bt(dst, b.x + (c0 + q) * b.ld + r0, b.ld, rows);
+            pack_bt(dst, b->x + (c0 + q) * b->ld + r0, b->ld, rows);
         } else {
             for (int64_t j = 0; j < valid; j++) {
-                const float *src = b.x + (c0 + q + j) * b.ld + r0;
+                const float *src = b->x + (c0 + q + j) * b->ld + r0;
                 for (int64_t p = 0; p < rows; p++) dst[p * nr + j] = src[p];
             }
             for (int64_t p = 0; p < rows; p++)
@@ -118,24 +142,41 @@ static void pack_b(float *CK_RESTRICT dst, operand b, int64_t r0, int64_t rows, 
 
 // MARK: the loop nest
 
-/// Runs the micro-kernel over one packed Ap block (mc x kc) and Bp block (kc x nc) into C at (ic, jc).
+/// C view for stores (the same column mapping, writable).
+typedef struct { float *x; int64_t ld, seg, seg_stride; } c_view;
+
+/// Runs the micro-kernel over one packed Ap block (mc x kc) and Bp block (kc x nc) into C rows [ic, ic+mc),
+/// columns [jc, jc+nc). Tiles that lie inside one run of C are written in place; the others (the matrix
+/// edge, or a tile straddling two images of a segmented C) go through a tile buffer.
 static void macro_kernel(const ck_gemm_config *cfg, const float *ap, const float *bp, int64_t mc, int64_t nc,
-                         int64_t kc, float alpha, float beta, float *c, int64_t ldc) {
+                         int64_t kc, float alpha, float beta, const c_view *cv, int64_t ic, int64_t jc) {
     const int mr = cfg->mr, nr = cfg->nr;
+    const ck_gemm_view cmap = {.seg = cv->seg, .seg_stride = cv->seg_stride};
     float edge[32 * 32] __attribute__((aligned(64)));  // one register tile (MR, NR <= 32)
     for (int64_t ir = 0; ir < mc; ir += mr) {
         const int64_t rows = CK_MIN((int64_t)mr, mc - ir);
         for (int64_t jr = 0; jr < nc; jr += nr) {
-            const int64_t cols = CK_MIN((int64_t)nr, nc - jr);
+            const int64_t cols = CK_MIN((int64_t)nr, nc - jr), j = jc + jr;
             const float *a_panel = ap + ir * kc, *b_panel = bp + jr * kc;
-            float *c_tile = c + ir * ldc + jr;
-            if (rows == mr && cols == nr) {
-                cfg->micro(kc, a_panel, b_panel, c_tile, ldc, alpha, beta);
-            } else {
-                cfg->micro(kc, a_panel, b_panel, edge, nr, alpha, 0.0f);
-                for (int64_t i = 0; i < rows; i++)
-                    for (int64_t j = 0; j < cols; j++)
-                        c_tile[i * ldc + j] = edge[i * nr + j] + (beta == 0.0f ? 0.0f : beta * c_tile[i * ldc + j]);
+            float *c_row = cv->x + (ic + ir) * cv->ld;
+            if (rows == mr && cols == nr && view_run(&cmap, j, nr) == nr) {
+                cfg->micro(kc, a_panel, b_panel, c_row + view_col(&cmap, j), cv->ld, alpha, beta);
+                continue;
+            }
+            cfg->micro(kc, a_panel, b_panel, edge, nr, alpha, 0.0f);
+            for (int64_t t = 0; t < cols;) {
+                const int64_t run = view_run(&cmap, j + t, cols - t);
+                float *c_run = c_row + view_col(&cmap, j + t);
+                for (int64_t i = 0; i < rows; i++) {
+                    float *CK_RESTRICT ci = c_run + i * cv->ld;
+                    const float *CK_RESTRICT ei = edge + i * nr + t;
+                    if (beta == 0.0f) {
+                        memcpy(ci, ei, (size_t)run * sizeof(float));
+                    } else {
+                        for (int64_t u = 0; u < run; u++) ci[u] = ei[u] + beta * ci[u];
+                    }
+                }
+                t += run;
             }
         }
     }
@@ -148,8 +189,8 @@ static int64_t block_kc(const ck_gemm_config *cfg, int64_t k) {
 }
 
 /// The whole product for C rows [m0, m1) and columns [n0, n1) on one thread, with private buffers.
-static int gemm_serial(const ck_gemm_config *cfg, operand a, operand b, int64_t m0, int64_t m1, int64_t n0,
-                       int64_t n1, int64_t k, float alpha, float beta, float *c, int64_t ldc) {
+static int gemm_serial(const ck_gemm_config *cfg, const ck_gemm_view *a, const ck_gemm_view *b, int64_t m0,
+                       int64_t m1, int64_t n0, int64_t n1, int64_t k, float alpha, float beta, const c_view *c) {
     const int64_t kc_max = block_kc(cfg, k);
     const int64_t mc_max = CK_MIN(cfg->mc, ((m1 - m0 + cfg->mr - 1) / cfg->mr) * cfg->mr);
     const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
@@ -165,7 +206,7 @@ static int gemm_serial(const ck_gemm_config *cfg, operand a, operand b, int64_t 
             for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                 const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
                 pack_b(bp, b, pc, kc, jc, nc, cfg->nr, cfg->pack_bt);
-                macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c + ic * ldc + jc, ldc);
+                macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c, ic, jc);
             }
         }
     }
@@ -175,9 +216,9 @@ static int gemm_serial(const ck_gemm_config *cfg, operand a, operand b, int64_t 
 /// Column split with a shared Ap: thread t of nt computes C[0:m, n0:n1] (its strip). The threads pack each
 /// Ap block together (each a share of its micro-panels), wait, then each packs its own Bp and runs the
 /// macro-kernel; a second barrier keeps Ap intact until every thread is done with it.
-static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, operand a, operand b, int64_t m, int64_t n0,
-                          int64_t n1, int64_t k, float alpha, float beta, float *c, int64_t ldc, int t, int nt,
-                          int *status) {
+static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, const ck_gemm_view *a, const ck_gemm_view *b,
+                          int64_t m, int64_t n0, int64_t n1, int64_t k, float alpha, float beta, const c_view *c,
+                          int t, int nt, int *status) {
     const int64_t kc_max = block_kc(cfg, k);
     const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
     float *bp = n0 < n1 ? thread_buffer_get(1, (size_t)(kc_max * CK_MAX(nc_max, 1))) : NULL;
@@ -196,7 +237,7 @@ static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, operand a, opera
                 for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                     const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
                     pack_b(bp, b, pc, kc, jc, nc, cfg->nr, cfg->pack_bt);
-                    macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c + ic * ldc + jc, ldc);
+                    macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c, ic, jc);
                 }
             }
             #pragma omp barrier
@@ -205,24 +246,26 @@ static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, operand a, opera
 }
 
 /// C = beta * C for the k == 0 case (and alpha == 0): no product to add.
-static void scale_c(float *c, int64_t ldc, int64_t m, int64_t n, float beta) {
+static void scale_c(const c_view *c, int64_t m, int64_t n, float beta) {
+    const ck_gemm_view cmap = {.seg = c->seg, .seg_stride = c->seg_stride};
     for (int64_t i = 0; i < m; i++)
-        for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        for (int64_t j = 0; j < n; j++) {
+            float *cij = c->x + i * c->ld + view_col(&cmap, j);
+            *cij = beta == 0.0f ? 0.0f : beta * *cij;
+        }
 }
 
-int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,
-             float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
-             float beta, float *c, int64_t ldc) {
-    if (m < 0 || n < 0 || k < 0) return -1;
-    if (ldc < n || lda < (transa == CK_NO_TRANS ? k : m) || ldb < (transb == CK_NO_TRANS ? n : k)) return -1;
+int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
+                  ck_gemm_view c) {
+    if (m < 0 || n < 0 || k < 0 || c.trans) return -1;
     if (m == 0 || n == 0) return 0;
+    const c_view cv = {(float *)c.x, c.ld, c.seg, c.seg_stride};
     if (k == 0 || alpha == 0.0f) {
-        scale_c(c, ldc, m, n, beta);
+        scale_c(&cv, m, n, beta);
         return 0;
     }
     ck_gemm_config cfg;
     ((void (*const[CK_ISA_COUNT])(ck_gemm_config *))CK_ISA_TABLE(ck_gemm_config))[ck_isa_active()](&cfg);
-    const operand av = {a, lda, transa == CK_TRANS}, bv = {b, ldb, transb == CK_TRANS};
 
     // Threads split C into column strips (when n is wide; they share the packed A) or row strips (each
     // packs its own A and B), each a multiple of the register tile. Every element is computed by exactly one
@@ -249,13 +292,23 @@ int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,
         const int64_t tiles = split_columns ? col_tiles : row_tiles, tile = split_columns ? cfg.nr : cfg.mr;
         const int64_t first = tiles * t / nt, last = tiles * (t + 1) / nt;
         if (split_columns) {
-            gemm_shared_a(&cfg, shared_ap, av, bv, m, first * tile, CK_MIN(n, last * tile), k, alpha, beta, c, ldc,
+            gemm_shared_a(&cfg, shared_ap, &a, &b, m, first * tile, CK_MIN(n, last * tile), k, alpha, beta, &cv,
                           t, nt, &status);
         } else if (first < last) {
-            status |= gemm_serial(&cfg, av, bv, first * tile, CK_MIN(m, last * tile), 0, n, k, alpha, beta, c, ldc);
+            status |= gemm_serial(&cfg, &a, &b, first * tile, CK_MIN(m, last * tile), 0, n, k, alpha, beta, &cv);
         }
     }
     return status ? -1 : 0;
+}
+
+int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,
+             float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+             float beta, float *c, int64_t ldc) {
+    if (m < 0 || n < 0 || k < 0) return -1;
+    if (ldc < n || lda < (transa == CK_NO_TRANS ? k : m) || ldb < (transb == CK_NO_TRANS ? n : k)) return -1;
+    return ck_sgemm_view(m, n, k, alpha, (ck_gemm_view){.x = a, .ld = lda, .trans = transa == CK_TRANS},
+                         (ck_gemm_view){.x = b, .ld = ldb, .trans = transb == CK_TRANS}, beta,
+                         (ck_gemm_view){.x = c, .ld = ldc});
 }
 
 // MARK: linear layer

@@ -28,6 +28,23 @@ typedef struct ck_gemm_config {
 } ck_gemm_config;
 
 void ck_gemm_config_ref(ck_gemm_config *cfg);
+
+/// One GEMM operand (or C) as the loop nest reads it. Element (r, c) of op(X) is x[r*ld + col(c)], or
+/// x[c*ld + r] when `trans`. col(c) = c for a plain matrix; with seg > 0, columns come in runs of `seg`
+/// contiguous floats, run i starting at i*seg_stride: an NCHW tensor (batch, ch, plane) is the (ch,
+/// batch*plane) matrix {ld = plane, seg = plane, seg_stride = ch*plane}. Segmented views must not be
+/// transposed (the convolution needs none).
+typedef struct ck_gemm_view {
+    const float *x;
+    int64_t ld;
+    int trans;
+    int64_t seg, seg_stride;
+} ck_gemm_view;
+
+/// ck_sgemm on views (C is written through c.x). Same threading and determinism as ck_sgemm; sizes are
+/// the caller's to check. Returns 0, or -1 for negative sizes, a transposed C or out of memory.
+int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
+                  ck_gemm_view c);
 CK_ISA_PROTOS(void, ck_gemm_config, (ck_gemm_config *cfg))
 
 #endif
