@@ -45,13 +45,19 @@ public enum NearestNeighbors {
         return NeighborGraph(indices: indices, distances: distances, count: n, k: k)
     }
 
-    /// Exact kNN of a low-dimensional embedding (n×dim, double) by direct distances, O(n² dim).
+    /// Exact kNN of a low-dimensional embedding (n×dim, double): by a grid search in 2-D (about O(n k)),
+    /// by direct distances, O(n² dim), otherwise. Both rank by distance, then index.
     public static func exact(embedding: [Double], dimension: Int, k: Int) throws -> NeighborGraph {
         let n = embedding.count / dimension
         guard k >= 1, k < n else { throw AnalysisError("\(k) nearest neighbours need more than \(k) points, got \(n)") }
         var indices = [Int32](repeating: 0, count: n * k)
         var distances = [Float](repeating: 0, count: n * k)
-        ck_tsne_knn_direct(&indices, &distances, embedding, Int64(n), Int64(dimension), Int64(k))
+        if dimension == 2 {
+            var workspace = [Int32](repeating: 0, count: Int(ck_tsne_knn_grid_workspace(Int64(n))))
+            ck_tsne_knn_grid(&indices, &distances, &workspace, embedding, Int64(n), Int64(k))
+        } else {
+            ck_tsne_knn_direct(&indices, &distances, embedding, Int64(n), Int64(dimension), Int64(k))
+        }
         return NeighborGraph(indices: indices, distances: distances, count: n, k: k)
     }
 
