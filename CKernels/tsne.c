@@ -42,32 +42,33 @@ static inline void reset_list(int32_t *idx, float *dist, int64_t k) {
 #define KNN_SCREEN 16
 
 void ck_tsne_knn_block(int32_t *idx, float *dist, const float *dots, const float *sqnorms,
-                       int64_t row0, int64_t rows, int64_t n, int64_t k) {
+                       int64_t row0, int64_t rows, int64_t col0, int64_t cols, int64_t k) {
     #pragma omp parallel for num_threads(ck_threads_for(rows / 8 + 1)) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const int64_t i = row0 + r;
-        const float *restrict dot = dots + r * n;
+        const float *restrict dot = dots + r * cols;
+        const float *restrict sq = sqnorms + col0;
         int32_t *restrict ni = idx + r * k;
         float *restrict nd = dist + r * k;
-        reset_list(ni, nd, k);
+        if (col0 == 0) reset_list(ni, nd, k);
         const float si = sqnorms[i];
         // Candidates arrive in index order, so "closer than the k-th" is the whole ranking test.
-        int64_t j0 = 0;
-        for (; j0 + KNN_SCREEN <= n; j0 += KNN_SCREEN) {
+        int64_t c0 = 0;
+        for (; c0 + KNN_SCREEN <= cols; c0 += KNN_SCREEN) {
             float d[KNN_SCREEN];
             const float worst = nd[k - 1];
             int any = 0;
             for (int t = 0; t < KNN_SCREEN; t++) {
-                d[t] = fmaxf(si + sqnorms[j0 + t] - 2.0f * dot[j0 + t], 0.0f);
+                d[t] = fmaxf(si + sq[c0 + t] - 2.0f * dot[c0 + t], 0.0f);
                 any |= d[t] < worst;
             }
             if (!any) continue;
             for (int t = 0; t < KNN_SCREEN; t++)
-                if (d[t] < nd[k - 1] && j0 + t != i) insert_sorted(ni, nd, k, (int32_t)(j0 + t), d[t]);
+                if (d[t] < nd[k - 1] && col0 + c0 + t != i) insert_sorted(ni, nd, k, (int32_t)(col0 + c0 + t), d[t]);
         }
-        for (int64_t j = j0; j < n; j++) {
-            const float d = fmaxf(si + sqnorms[j] - 2.0f * dot[j], 0.0f);
-            if (d < nd[k - 1] && j != i) insert_sorted(ni, nd, k, (int32_t)j, d);
+        for (int64_t c = c0; c < cols; c++) {
+            const float d = fmaxf(si + sq[c] - 2.0f * dot[c], 0.0f);
+            if (d < nd[k - 1] && col0 + c != i) insert_sorted(ni, nd, k, (int32_t)(col0 + c), d);
         }
     }
 }
@@ -198,21 +199,34 @@ int64_t ck_tsne_calibrate(double *p, double *beta, const float *dist, int64_t n,
 
 // MARK: forces
 
+/// Independent partial sums per row in ck_tsne_attractive: they break the chain of dependent additions
+/// and let the compiler vectorise the divisions.
+#define ATTR_LANES 4
+
 void ck_tsne_attractive(double *attr, const double *y, const int64_t *row_ptr, const int32_t *col,
                         const double *val, int64_t n) {
     #pragma omp parallel for num_threads(ck_threads_for(n / TSNE_ROWS_PER_PIECE + 1)) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         const double xi = y[2 * i], yi = y[2 * i + 1];
-        double fx = 0.0, fy = 0.0;
-        for (int64_t e = row_ptr[i]; e < row_ptr[i + 1]; e++) {
+        double fx[ATTR_LANES] = { 0.0 }, fy[ATTR_LANES] = { 0.0 };
+        int64_t e = row_ptr[i];
+        for (; e + ATTR_LANES <= row_ptr[i + 1]; e += ATTR_LANES)
+            for (int t = 0; t < ATTR_LANES; t++) {
+                const int64_t j = col[e + t];
+                const double dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
+                const double pw = val[e + t] / (1.0 + dx * dx + dy * dy);
+                fx[t] += pw * dx;
+                fy[t] += pw * dy;
+            }
+        for (int t = 0; e < row_ptr[i + 1]; e++, t++) {
             const int64_t j = col[e];
             const double dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
             const double pw = val[e] / (1.0 + dx * dx + dy * dy);
-            fx += pw * dx;
-            fy += pw * dy;
+            fx[t] += pw * dx;
+            fy[t] += pw * dy;
         }
-        attr[2 * i] = fx;
-        attr[2 * i + 1] = fy;
+        attr[2 * i] = (fx[0] + fx[1]) + (fx[2] + fx[3]);
+        attr[2 * i + 1] = (fy[0] + fy[1]) + (fy[2] + fy[3]);
     }
 }
 

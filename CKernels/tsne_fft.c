@@ -349,21 +349,35 @@ double ck_tsne_repulsive_fft(double *rep, double *row_z, double *workspace, int3
     double *result = sorted + 2 * n;                                         // (n, 3) rep, row_z in box order
     fill_twiddles(twr, twi, m);
 
-    // Kernel spectrum: K on node offsets, wrapped circularly (offsets beyond g - 1 never occur), is real
-    // and even, so its transform is real. 1 / m^2 of the inverse transform is folded in.
+    // Kernel spectrum: K on node offsets wrapped circularly (offsets beyond g - 1 never occur; row and
+    // column g are 0) is real and even in both axes, so its transform is too, and so is the transform of
+    // every column: two real columns (or rows) ride as the real and imaginary parts of one complex
+    // sequence and come out apart. Only offsets 0..g are needed of each axis (the rest mirror them).
+    // 1 / m^2 of the inverse transform is folded in. spectrum (g + 1, st): rows 0..g.
+    const int64_t pairs = (g + 2) / 2;
     #pragma omp parallel for num_threads(ck_threads_for(m / 16 + 1)) schedule(static)
     for (int64_t u = 0; u < m; u++) {
         const double du = (double)(u <= g ? u : m - u);
-        for (int64_t v = 0; v < m; v++) {
-            const double dv = (double)(v <= g ? v : m - v), w = 1.0 / (1.0 + h * h * (du * du + dv * dv));
-            ar[u * st + v] = (u == g || v == g) ? 0.0 : w * w;
-            ai[u * st + v] = 0.0;
-        }
+        for (int64_t a = 0; a < pairs; a++)
+            for (int half = 0; half < 2; half++) {
+                const int64_t v = 2 * a + half;
+                const double w = 1.0 / (1.0 + h * h * (du * du + (double)(v * v)));
+                (half ? ai : ar)[u * st + a] = (u == g || v >= g) ? 0.0 : w * w;
+            }
     }
-    fft_along_columns(ar, ai, st, m, m, m, &p, -1.0);
-    fft_along_rows(ar, ai, st, m, m, m, &p, -1.0);
+    fft_along_columns(ar, ai, st, pairs, m, m, &p, -1.0);  // column 2a -> ar[., a], 2a + 1 -> ai[., a]
+    #pragma omp parallel for num_threads(ck_threads_for(pairs / 4 + 1)) schedule(static)
+    for (int64_t b = 0; b < pairs; b++)
+        for (int64_t v = 0; v < m; v++) {
+            const int64_t vv = v <= g ? v : m - v;  // even in v
+            const double *src = (vv & 1) ? ai : ar;
+            br[b * st + v] = src[(2 * b) * st + vv / 2];
+            bi[b * st + v] = src[(2 * b + 1) * st + vv / 2];
+        }
+    fft_along_rows(br, bi, st, pairs, m, m, &p, -1.0);      // row 2b -> br[b, .], 2b + 1 -> bi[b, .]
     const double norm = 1.0 / (double)(m * m);
-    for (int64_t q = 0; q < size; q++) kernel[q] = ar[q] * norm;
+    for (int64_t k = 0; k <= g; k++)
+        for (int64_t l = 0; l < m; l++) kernel[k * st + l] = ((k & 1) ? bi : br)[(k / 2) * st + l] * norm;
 
     // Points sorted by box (counting sort, stable; boxes column-major by x): the grid is then read and
     // written in order, and each thread spreads onto the grid rows of its own box columns.
@@ -416,8 +430,10 @@ double ck_tsne_repulsive_fft(double *rep, double *row_z, double *workspace, int3
         fft_along_columns(re, im, st, g, g, m, &p, -1.0);
         fft_along_rows(re, im, st, m, g, m, &p, -1.0);
         #pragma omp parallel for num_threads(ck_threads_for(m / 16 + 1)) schedule(static)
-        for (int64_t u = 0; u < m; u++)
-            for (int64_t v = 0; v < m; v++) { re[u * st + v] *= kernel[u * st + v]; im[u * st + v] *= kernel[u * st + v]; }
+        for (int64_t u = 0; u < m; u++) {
+            const double *k = kernel + (u <= g ? u : m - u) * st;  // even in u
+            for (int64_t v = 0; v < m; v++) { re[u * st + v] *= k[v]; im[u * st + v] *= k[v]; }
+        }
         fft_along_rows(re, im, st, m, m, g, &p, 1.0);
         fft_along_columns(re, im, st, g, m, g, &p, 1.0);
     }

@@ -16,12 +16,15 @@
 extern "C" {
 #endif
 
-/// k nearest neighbours of the rows [row0, row0 + rows) of X among all n rows, from their dot products.
-///   idx, dist (rows, k) outputs: neighbour indices and squared distances, ascending (ties: lower index
-///   first); the point itself is excluded. dots (rows, n) = X[row0 : row0 + rows] X^T; sqnorms (n) = |x_j|^2.
-/// Squared distances |x_i|^2 + |x_j|^2 - 2 x_i.x_j are clamped at 0. Requires 1 <= k < n.
+/// k nearest neighbours of the rows [row0, row0 + rows) of X, updated with the candidates [col0, col0 + cols)
+/// from their dot products; call for consecutive column tiles covering all rows of X, col0 = 0 first (it
+/// starts the lists afresh).
+///   idx, dist (rows, k) in/out: neighbour indices and squared distances, ascending (ties: lower index
+///   first); the point itself is excluded. dots (rows, cols) = X[row0 : row0 + rows] X[col0 : col0 + cols]^T;
+///   sqnorms (all rows of X) = |x_j|^2.
+/// Squared distances |x_i|^2 + |x_j|^2 - 2 x_i.x_j are clamped at 0. Requires 1 <= k < rows of X.
 void ck_tsne_knn_block(int32_t *idx, float *dist, const float *dots, const float *sqnorms,
-                       int64_t row0, int64_t rows, int64_t n, int64_t k);
+                       int64_t row0, int64_t rows, int64_t col0, int64_t cols, int64_t k);
 
 /// k nearest neighbours of every row of a low-dimensional point set, by direct distances (O(n^2 dim)).
 ///   idx, dist (n, k) outputs as in ck_tsne_knn_block; points (n, dim). Requires 1 <= k < n.

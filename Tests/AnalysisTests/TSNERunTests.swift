@@ -5,7 +5,7 @@ import XCTest
 
 final class TSNERunTests: XCTestCase {
     /// 40 well-separated Gaussian blobs of 11 points in 20-D: each point's 10 nearest input neighbours are
-    /// its blob, so both gradients must keep > 95% of them; the KL history decreases after early
+    /// its blob, so every gradient must keep > 95% of them; the KL history decreases after early
     /// exaggeration, and every point's nearest embedded neighbour is from its blob.
     func testSeparatedBlobsKeepTheirNeighbourhoods() throws {
         let (points, labels) = try TSNEFixtures.isotropicBlobs(clusters: 40, perCluster: 11, dimension: 20, seed: 30)
@@ -16,7 +16,11 @@ final class TSNERunTests: XCTestCase {
             XCTAssertGreaterThan(result.knnPreservation, 0.95, "\(method)")
             XCTAssertEqual(result.klHistory.map(\.iteration), Array(stride(from: 50, through: 750, by: 50)))
             let late = result.klHistory.filter { $0.iteration > 300 }.map(\.kl)
-            XCTAssertEqual(late, late.sorted(by: >), "\(method): KL after early exaggeration should decrease")
+            // FFT interpolation reports KL with its estimate of Z, off by up to ~1% for points this sparse
+            // (openTSNE's alike), so its history may wobble by that much while the embedding improves.
+            let wobble = method == .fft ? 0.02 : 0
+            XCTAssertTrue(zip(late, late.dropFirst()).allSatisfy { $1 <= $0 + wobble }, "\(method): KL after early exaggeration should decrease: \(late)")
+            XCTAssertLessThan(late.last!, late.first!, "\(method)")
             let graph = try NearestNeighbors.exact(embedding: result.embedding, dimension: 2, k: 1)
             let agree = (0..<points.rows).filter { labels[Int(graph.indices[$0])] == labels[$0] }.count
             XCTAssertEqual(agree, points.rows, "\(method)")
