@@ -89,6 +89,22 @@ void ck_tsne_knn_direct(int32_t *idx, float *dist, const double *points, int64_t
     }
 }
 
+void ck_tsne_grid_sort(int32_t *cell, int32_t *order, int32_t *start, const double *points, int64_t n,
+                       double lo_x, double lo_y, double width, int64_t side) {
+    const int64_t cells = side * side;
+    for (int64_t c = 0; c <= cells; c++) start[c] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t cx = CK_MIN((int64_t)((points[2 * i] - lo_x) / width), side - 1);
+        const int64_t cy = CK_MIN((int64_t)((points[2 * i + 1] - lo_y) / width), side - 1);
+        cell[i] = (int32_t)(cx * side + cy);
+        start[cell[i] + 1]++;
+    }
+    for (int64_t c = 0; c < cells; c++) start[c + 1] += start[c];
+    for (int64_t i = 0; i < n; i++) order[start[cell[i]]++] = (int32_t)i;  // stable: index order per cell
+    for (int64_t c = cells; c > 0; c--) start[c] = start[c - 1];
+    start[0] = 0;
+}
+
 /// Cells per side of the ck_tsne_knn_grid grid: about 2 points per cell when they spread evenly.
 static int64_t knn_grid_side(int64_t n) {
     const int64_t side = (int64_t)ceil(sqrt((double)n / 2.0));
@@ -106,19 +122,9 @@ void ck_tsne_knn_grid(int32_t *idx, float *dist, int32_t *workspace, const doubl
     for (int64_t i = 0; i < n; i++) { lo_x = fmin(lo_x, points[2 * i]); lo_y = fmin(lo_y, points[2 * i + 1]); }
     for (int64_t i = 0; i < n; i++) span = fmax(span, fmax(points[2 * i] - lo_x, points[2 * i + 1] - lo_y));
     const double width = span > 0.0 ? span / (double)side : 1.0;
-    // Points by cell (stable counting sort), so each cell lists its points in index order.
+    // Points by cell, each cell listing its points in index order.
     int32_t *cell = workspace, *order = workspace + n, *start = workspace + 2 * n;
-    for (int64_t c = 0; c <= cells; c++) start[c] = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const int64_t cx = CK_MIN((int64_t)((points[2 * i] - lo_x) / width), side - 1);
-        const int64_t cy = CK_MIN((int64_t)((points[2 * i + 1] - lo_y) / width), side - 1);
-        cell[i] = (int32_t)(cx * side + cy);
-        start[cell[i] + 1]++;
-    }
-    for (int64_t c = 0; c < cells; c++) start[c + 1] += start[c];
-    for (int64_t i = 0; i < n; i++) order[start[cell[i]]++] = (int32_t)i;
-    for (int64_t c = cells; c > 0; c--) start[c] = start[c - 1];
-    start[0] = 0;
+    ck_tsne_grid_sort(cell, order, start, points, n, lo_x, lo_y, width, side);
 
     #pragma omp parallel for num_threads(ck_threads_for(n / TSNE_ROWS_PER_PIECE + 1)) schedule(static, TSNE_ROWS_PER_PIECE)
     for (int64_t i = 0; i < n; i++) {

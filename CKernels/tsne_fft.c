@@ -335,7 +335,7 @@ double ck_tsne_repulsive_fft(double *rep, double *row_z, double *workspace, int3
                              int64_t n, int64_t boxes) {
     double lo, side;
     bounding_square(y, n, &lo, &side);
-    const double width = fmax(side, 1e-12) / (double)boxes, h = width / NODES, inv_width = 1.0 / width;
+    const double width = fmax(side, 1e-12) / (double)boxes, h = width / NODES;
     const double centre = lo + 0.5 * side;  // charges relative to the centre keep |y|^2 small
     const int64_t g = NODES * boxes, m = 2 * g, st = grid_stride(m), size = m * st;
     fft_plan p;
@@ -382,18 +382,7 @@ double ck_tsne_repulsive_fft(double *rep, double *row_z, double *workspace, int3
     // Points sorted by box (counting sort, stable; boxes column-major by x): the grid is then read and
     // written in order, and each thread spreads onto the grid rows of its own box columns.
     int32_t *cell = ints, *order = ints + n, *start = ints + 2 * n;
-    const int64_t cells = boxes * boxes;
-    for (int64_t c = 0; c <= cells; c++) start[c] = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const int64_t bx = CK_MIN((int64_t)((y[2 * i] - lo) * inv_width), boxes - 1);
-        const int64_t by = CK_MIN((int64_t)((y[2 * i + 1] - lo) * inv_width), boxes - 1);
-        cell[i] = (int32_t)(bx * boxes + by);
-        start[cell[i] + 1]++;
-    }
-    for (int64_t c = 0; c < cells; c++) start[c + 1] += start[c];
-    for (int64_t i = 0; i < n; i++) order[start[cell[i]]++] = (int32_t)i;
-    for (int64_t c = cells; c > 0; c--) start[c] = start[c - 1];
-    start[0] = 0;
+    ck_tsne_grid_sort(cell, order, start, y, n, lo, lo, width, boxes);
     for (int64_t e = 0; e < n; e++) {
         sorted[2 * e] = y[2 * order[e]];
         sorted[2 * e + 1] = y[2 * order[e] + 1];
@@ -410,7 +399,7 @@ double ck_tsne_repulsive_fft(double *rep, double *row_z, double *workspace, int3
             const double x = pt[0] - centre, yy = pt[1] - centre, r2 = x * x + yy * yy;
             int64_t cx, cy;
             double wx[NODES], wy[NODES];
-            locate(&cx, &cy, wx, wy, (pt[0] - lo) * inv_width, (pt[1] - lo) * inv_width, boxes);
+            locate(&cx, &cy, wx, wy, (pt[0] - lo) / width, (pt[1] - lo) / width, boxes);
             for (int a = 0; a < NODES; a++)
                 for (int b = 0; b < NODES; b++) {
                     const int64_t q = (NODES * cx + a) * st + NODES * cy + b;
@@ -446,7 +435,7 @@ double ck_tsne_repulsive_fft(double *rep, double *row_z, double *workspace, int3
         const double x = pt[0] - centre, yy = pt[1] - centre;
         int64_t cx, cy;
         double wx[NODES], wy[NODES];
-        locate(&cx, &cy, wx, wy, (pt[0] - lo) * inv_width, (pt[1] - lo) * inv_width, boxes);
+        locate(&cx, &cy, wx, wy, (pt[0] - lo) / width, (pt[1] - lo) / width, boxes);
         double phi0 = 0.0, phi1 = 0.0, phi2 = 0.0, phi3 = 0.0;
         for (int a = 0; a < NODES; a++)
             for (int b = 0; b < NODES; b++) {

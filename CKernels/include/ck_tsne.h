@@ -37,6 +37,13 @@ void ck_tsne_knn_direct(int32_t *idx, float *dist, const double *points, int64_t
 void ck_tsne_knn_grid(int32_t *idx, float *dist, int32_t *workspace, const double *points, int64_t n, int64_t k);
 int64_t ck_tsne_knn_grid_workspace(int64_t n);
 
+/// Sorts 2-D points into a side x side grid of square cells of `width` from (lo_x, lo_y), x-major: cell
+/// (n) output, cell of each point (cx side + cy, the last cell taking the far edge); order (n), the points
+/// cell by cell, in index order within a cell; start (side^2 + 1), where each cell's run begins in order.
+/// The shared first step of the grid searches (ck_tsne_knn_grid, ck_tsne_repulsive_fft).
+void ck_tsne_grid_sort(int32_t *cell, int32_t *order, int32_t *start, const double *points, int64_t n,
+                       double lo_x, double lo_y, double width, int64_t side);
+
 /// Perplexity calibration: for each row i, finds beta_i by bisection so that the conditional distribution
 /// p_{j|i} = exp(-beta_i d_ij) / sum_j exp(-beta_i d_ij) over its k neighbours has entropy log(perplexity)
 /// (nats) within `tol`, in at most `max_iter` steps.
