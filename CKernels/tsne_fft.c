@@ -22,8 +22,8 @@
 #define FFT_LANES 8
 /// Interpolation nodes per box side (FIt-SNE's and openTSNE's default).
 #define NODES 3
-/// Largest box count per side: bounds the grid (and memory, 5 (6 boxes)^2 doubles) when an embedding
-/// spreads far; boxes then get wider than 1 and the interpolation coarser.
+/// Largest box count per side: bounds the grids (five of (6 boxes)^2 doubles, 230 MB at 400) when an
+/// embedding spreads far; boxes then get wider than 1 and the interpolation coarser.
 #define MAX_BOXES 400
 /// Most radix stages a supported length can need (2^40 is far beyond any grid here).
 #define MAX_STAGES 40
