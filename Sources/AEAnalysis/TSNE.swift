@@ -114,8 +114,10 @@ public enum TSNE {
         let optimizationSeconds = clock.lap()
 
         let kPreserved = min(10, n - 1)
+        // A small perplexity leaves fewer than 10 input neighbours (3 × perplexity): find 10 for the metric.
+        let inputNeighbors = inputGraph.k >= kPreserved ? inputGraph : try NearestNeighbors.exact(points, k: kPreserved)
         let embeddingGraph = try NearestNeighbors.exact(embedding: embedding, dimension: 2, k: kPreserved)
-        let preservation = NearestNeighbors.preservation(input: inputGraph, embedding: embeddingGraph, k: kPreserved)
+        let preservation = NearestNeighbors.preservation(input: inputNeighbors, embedding: embeddingGraph, k: kPreserved)
         return TSNEResult(embedding: embedding, settings: settings, method: method, klHistory: history,
                           knnPreservation: preservation, uncalibratedPoints: unconverged,
                           seconds: (affinitySeconds, optimizationSeconds, clock.lap()))

@@ -44,15 +44,30 @@ final class TSNERunTests: XCTestCase {
         var settings = TSNESettings()
         settings.iterations = 120
         settings.exaggerationIterations = 60
-        settings.method = .bh
+        for method in [TSNEMethod.fft, .bh] {  // the thread count must not matter to either approximation
+            settings.method = method
+            let first = try TSNE.run(points, settings: settings)
+            let second = try KernelRuntime.with(threads: 1) { try TSNE.run(points, settings: settings) }
+            XCTAssertEqual(first.embedding, second.embedding, "\(method)")
+            XCTAssertEqual(first.kl, second.kl, "\(method)")
+        }
         let first = try TSNE.run(points, settings: settings)
-        let second = try KernelRuntime.with(threads: 1) { try TSNE.run(points, settings: settings) }
-        XCTAssertEqual(first.embedding, second.embedding)
-        XCTAssertEqual(first.kl, second.kl)
         settings.initialization = .random
         let random = try TSNE.run(points, settings: settings)
         XCTAssertNotEqual(random.embedding, first.embedding)
         XCTAssertEqual(random.embedding, try TSNE.run(points, settings: settings).embedding)
+    }
+
+    /// Perplexity 2 keeps 6 input neighbours; the 10-neighbour metric must find its own.
+    func testSmallPerplexityStillMeasuresTenNeighbours() throws {
+        let points = try TSNEFixtures.uniform(40, 4, seed: 33)
+        var settings = TSNESettings()
+        settings.perplexity = 2
+        settings.iterations = 60
+        settings.exaggerationIterations = 30
+        let result = try TSNE.run(points, settings: settings)
+        XCTAssertTrue((0...1).contains(result.knnPreservation))
+        XCTAssertGreaterThan(result.knnPreservation, 0.1, "random embeddings keep about 10/39")
     }
 
     func testInitialEmbeddingIsScaledPCA() throws {
