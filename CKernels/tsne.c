@@ -15,11 +15,11 @@
 
 // MARK: nearest neighbours
 
-/// Inserts (j, d) into the ascending list (idx, dist) of length k whose last entry is worse than d.
-/// Equal distances keep the earlier index first (candidates arrive in index order).
+/// Inserts (j, d) into the list (idx, dist) of length k, ascending by (distance, index), whose last entry
+/// ranks after it.
 static inline void insert_sorted(int32_t *restrict idx, float *restrict dist, int64_t k, int32_t j, float d) {
     int64_t p = k - 1;
-    while (p > 0 && dist[p - 1] > d) {
+    while (p > 0 && (dist[p - 1] > d || (dist[p - 1] == d && idx[p - 1] > j))) {
         dist[p] = dist[p - 1];
         idx[p] = idx[p - 1];
         p--;
@@ -28,24 +28,47 @@ static inline void insert_sorted(int32_t *restrict idx, float *restrict dist, in
     idx[p] = j;
 }
 
+/// (d, j) ranks before the last entry of the list.
+static inline int ranks_in(const int32_t *idx, const float *dist, int64_t k, int32_t j, float d) {
+    return d < dist[k - 1] || (d == dist[k - 1] && j < idx[k - 1]);
+}
+
 static inline void reset_list(int32_t *idx, float *dist, int64_t k) {
     for (int64_t m = 0; m < k; m++) { idx[m] = -1; dist[m] = INFINITY; }
 }
 
+/// Candidates per screening step of ck_tsne_knn_block: their distances are computed together (vectorised)
+/// and compared with the current k-th before any of them is inserted one by one.
+#define KNN_SCREEN 16
+
 void ck_tsne_knn_block(int32_t *idx, float *dist, const float *dots, const float *sqnorms,
-                       int64_t row0, int64_t rows, int64_t n, int64_t k) {
+                       int64_t row0, int64_t rows, int64_t col0, int64_t cols, int64_t k) {
     #pragma omp parallel for num_threads(ck_threads_for(rows / 8 + 1)) schedule(static)
     for (int64_t r = 0; r < rows; r++) {
         const int64_t i = row0 + r;
-        const float *restrict dot = dots + r * n;
+        const float *restrict dot = dots + r * cols;
+        const float *restrict sq = sqnorms + col0;
         int32_t *restrict ni = idx + r * k;
         float *restrict nd = dist + r * k;
-        reset_list(ni, nd, k);
+        if (col0 == 0) reset_list(ni, nd, k);
         const float si = sqnorms[i];
-        for (int64_t j = 0; j < n; j++) {
-            float d = si + sqnorms[j] - 2.0f * dot[j];
-            d = d > 0.0f ? d : 0.0f;
-            if (d < nd[k - 1] && j != i) insert_sorted(ni, nd, k, (int32_t)j, d);
+        // Candidates arrive in index order, so "closer than the k-th" is the whole ranking test.
+        int64_t c0 = 0;
+        for (; c0 + KNN_SCREEN <= cols; c0 += KNN_SCREEN) {
+            float d[KNN_SCREEN];
+            const float worst = nd[k - 1];
+            int any = 0;
+            for (int t = 0; t < KNN_SCREEN; t++) {
+                d[t] = fmaxf(si + sq[c0 + t] - 2.0f * dot[c0 + t], 0.0f);
+                any |= d[t] < worst;
+            }
+            if (!any) continue;
+            for (int t = 0; t < KNN_SCREEN; t++)
+                if (d[t] < nd[k - 1] && col0 + c0 + t != i) insert_sorted(ni, nd, k, (int32_t)(col0 + c0 + t), d[t]);
+        }
+        for (int64_t c = c0; c < cols; c++) {
+            const float d = fmaxf(si + sq[c] - 2.0f * dot[c], 0.0f);
+            if (d < nd[k - 1] && col0 + c != i) insert_sorted(ni, nd, k, (int32_t)(col0 + c), d);
         }
     }
 }
@@ -62,6 +85,71 @@ void ck_tsne_knn_direct(int32_t *idx, float *dist, const double *points, int64_t
             double d = 0.0;
             for (int64_t c = 0; c < dim; c++) d += (pi[c] - pj[c]) * (pi[c] - pj[c]);
             if ((float)d < nd[k - 1] && j != i) insert_sorted(ni, nd, k, (int32_t)j, (float)d);
+        }
+    }
+}
+
+void ck_tsne_grid_sort(int32_t *cell, int32_t *order, int32_t *start, const double *points, int64_t n,
+                       double lo_x, double lo_y, double width, int64_t side) {
+    const int64_t cells = side * side;
+    for (int64_t c = 0; c <= cells; c++) start[c] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t cx = CK_MIN((int64_t)((points[2 * i] - lo_x) / width), side - 1);
+        const int64_t cy = CK_MIN((int64_t)((points[2 * i + 1] - lo_y) / width), side - 1);
+        cell[i] = (int32_t)(cx * side + cy);
+        start[cell[i] + 1]++;
+    }
+    for (int64_t c = 0; c < cells; c++) start[c + 1] += start[c];
+    for (int64_t i = 0; i < n; i++) order[start[cell[i]]++] = (int32_t)i;  // stable: index order per cell
+    for (int64_t c = cells; c > 0; c--) start[c] = start[c - 1];
+    start[0] = 0;
+}
+
+/// Cells per side of the ck_tsne_knn_grid grid: about 2 points per cell when they spread evenly.
+static int64_t knn_grid_side(int64_t n) {
+    const int64_t side = (int64_t)ceil(sqrt((double)n / 2.0));
+    return side < 1 ? 1 : side;
+}
+
+int64_t ck_tsne_knn_grid_workspace(int64_t n) {
+    const int64_t side = knn_grid_side(n);
+    return 2 * n + side * side + 1;
+}
+
+void ck_tsne_knn_grid(int32_t *idx, float *dist, int32_t *workspace, const double *points, int64_t n, int64_t k) {
+    const int64_t side = knn_grid_side(n), cells = side * side;
+    double lo_x = INFINITY, lo_y = INFINITY, span = 0.0;
+    for (int64_t i = 0; i < n; i++) { lo_x = fmin(lo_x, points[2 * i]); lo_y = fmin(lo_y, points[2 * i + 1]); }
+    for (int64_t i = 0; i < n; i++) span = fmax(span, fmax(points[2 * i] - lo_x, points[2 * i + 1] - lo_y));
+    const double width = span > 0.0 ? span / (double)side : 1.0;
+    // Points by cell, each cell listing its points in index order.
+    int32_t *cell = workspace, *order = workspace + n, *start = workspace + 2 * n;
+    ck_tsne_grid_sort(cell, order, start, points, n, lo_x, lo_y, width, side);
+
+    #pragma omp parallel for num_threads(ck_threads_for(n / TSNE_ROWS_PER_PIECE + 1)) schedule(static, TSNE_ROWS_PER_PIECE)
+    for (int64_t i = 0; i < n; i++) {
+        int32_t *restrict ni = idx + i * k;
+        float *restrict nd = dist + i * k;
+        reset_list(ni, nd, k);
+        const double xi = points[2 * i], yi = points[2 * i + 1];
+        const int64_t cx = cell[i] / side, cy = cell[i] % side;
+        // Rings of cells at Chebyshev distance r: every point beyond ring r is at least r cells away.
+        for (int64_t r = 0; r <= side; r++) {
+            for (int64_t x = CK_MAX(cx - r, 0); x <= CK_MIN(cx + r, side - 1); x++) {
+                const int edge = x == cx - r || x == cx + r;  // whole row of the ring, else its two ends
+                for (int64_t y = cy - r; y <= cy + r; y += (edge || r == 0) ? 1 : 2 * r) {
+                    if (y < 0 || y >= side) continue;
+                    for (int64_t e = start[x * side + y]; e < start[x * side + y + 1]; e++) {
+                        const int32_t j = order[e];
+                        const double dx = xi - points[2 * j], dy = yi - points[2 * j + 1];
+                        const float d = (float)(dx * dx + dy * dy);
+                        if (j != i && ranks_in(ni, nd, k, j, d)) insert_sorted(ni, nd, k, j, d);
+                    }
+                }
+            }
+            // Rounding can only bring a computed distance below the true one by a few ulps: keep a margin.
+            const double reach = (double)r * width;
+            if (nd[k - 1] < (float)(reach * reach * (1.0 - 1e-9))) break;
         }
     }
 }
@@ -117,21 +205,34 @@ int64_t ck_tsne_calibrate(double *p, double *beta, const float *dist, int64_t n,
 
 // MARK: forces
 
+/// Independent partial sums per row in ck_tsne_attractive: they break the chain of dependent additions
+/// and let the compiler vectorise the divisions.
+#define ATTR_LANES 4
+
 void ck_tsne_attractive(double *attr, const double *y, const int64_t *row_ptr, const int32_t *col,
                         const double *val, int64_t n) {
     #pragma omp parallel for num_threads(ck_threads_for(n / TSNE_ROWS_PER_PIECE + 1)) schedule(static)
     for (int64_t i = 0; i < n; i++) {
         const double xi = y[2 * i], yi = y[2 * i + 1];
-        double fx = 0.0, fy = 0.0;
-        for (int64_t e = row_ptr[i]; e < row_ptr[i + 1]; e++) {
+        double fx[ATTR_LANES] = { 0.0 }, fy[ATTR_LANES] = { 0.0 };
+        int64_t e = row_ptr[i];
+        for (; e + ATTR_LANES <= row_ptr[i + 1]; e += ATTR_LANES)
+            for (int t = 0; t < ATTR_LANES; t++) {
+                const int64_t j = col[e + t];
+                const double dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
+                const double pw = val[e + t] / (1.0 + dx * dx + dy * dy);
+                fx[t] += pw * dx;
+                fy[t] += pw * dy;
+            }
+        for (int t = 0; e < row_ptr[i + 1]; e++, t++) {
             const int64_t j = col[e];
             const double dx = xi - y[2 * j], dy = yi - y[2 * j + 1];
             const double pw = val[e] / (1.0 + dx * dx + dy * dy);
-            fx += pw * dx;
-            fy += pw * dy;
+            fx[t] += pw * dx;
+            fy[t] += pw * dy;
         }
-        attr[2 * i] = fx;
-        attr[2 * i + 1] = fy;
+        attr[2 * i] = (fx[0] + fx[1]) + (fx[2] + fx[3]);
+        attr[2 * i + 1] = (fy[0] + fy[1]) + (fy[2] + fy[3]);
     }
 }
 

@@ -4,7 +4,8 @@ import Foundation
 
 /// Every setting of a t-SNE run. The defaults are openTSNE's (and the issue's): perplexity 30, PCA
 /// initialisation scaled to std 1e-4, early exaggeration 12 for 250 iterations, 750 iterations in all,
-/// momentum 0.5 then 0.8, gains with minimum 0.01, Barnes–Hut with θ = 0.5 above 2,000 points.
+/// momentum 0.5 then 0.8, gains with minimum 0.01; the exact gradient up to 2,000 points, Barnes–Hut
+/// (θ = 0.5) up to 10,000, FFT interpolation above.
 public struct TSNESettings: Sendable, Equatable, Codable {
     public enum Initialization: String, Sendable, Codable, CaseIterable {
         /// The first two principal components, scaled so the first has standard deviation 1e-4.
@@ -24,7 +25,7 @@ public struct TSNESettings: Sendable, Equatable, Codable {
     public var initialMomentum = 0.5
     public var finalMomentum = 0.8
     public var minGain = 0.01
-    /// nil = exact up to `exactLimit` points, else Barnes–Hut.
+    /// nil = exact up to `exactLimit` points, Barnes–Hut up to `barnesHutLimit`, else FFT interpolation.
     public var method: TSNEMethod? = nil
     public var theta = 0.5
     public var initialization = Initialization.pca
@@ -34,11 +35,15 @@ public struct TSNESettings: Sendable, Equatable, Codable {
 
     /// Largest point count for which `method == nil` picks the exact gradient.
     public static let exactLimit = 2000
+    /// Largest point count for which `method == nil` picks Barnes–Hut.
+    public static let barnesHutLimit = 10_000
 
     public init() {}
 
     /// The method used for `n` points.
-    public func resolvedMethod(points n: Int) -> TSNEMethod { method ?? (n <= Self.exactLimit ? .exact : .bh) }
+    public func resolvedMethod(points n: Int) -> TSNEMethod {
+        method ?? (n <= Self.exactLimit ? .exact : n <= Self.barnesHutLimit ? .bh : .fft)
+    }
 
     /// The step size for `n` points in a phase with exaggeration α.
     public func learningRate(points n: Int, exaggeration α: Double) -> Double {
@@ -74,7 +79,7 @@ public struct TSNEResult: Sendable {
     public let method: TSNEMethod
     /// (iteration, KL) every `reportEvery` iterations and at the end.
     public let klHistory: [(iteration: Int, kl: Double)]
-    /// KL divergence of the final embedding (exact Z for the exact method, the Barnes–Hut estimate else).
+    /// KL divergence of the final embedding (exact Z for the exact method, the method's estimate else).
     public var kl: Double { klHistory.last?.kl ?? .nan }
     /// Fraction of each point's 10 nearest input neighbours that are among its 10 nearest in the embedding.
     public let knnPreservation: Double
@@ -84,8 +89,8 @@ public struct TSNEResult: Sendable {
     public let seconds: (affinities: Double, optimization: Double, metrics: Double)
 }
 
-/// t-SNE (van der Maaten & Hinton 2008; Barnes–Hut: van der Maaten 2014) in four pieces: affinities,
-/// initialisation, the objective (exact or Barnes–Hut) and the optimiser.
+/// t-SNE (van der Maaten & Hinton 2008; Barnes–Hut: van der Maaten 2014; FFT interpolation: Linderman et
+/// al. 2019) in four pieces: affinities, initialisation, the objective and the optimiser.
 public enum TSNE {
     /// Embeds `points` in 2-D. `progress` is called after every iteration.
     public static func run(_ points: PointMatrix, settings: TSNESettings,
@@ -109,8 +114,10 @@ public enum TSNE {
         let optimizationSeconds = clock.lap()
 
         let kPreserved = min(10, n - 1)
+        // A small perplexity leaves fewer than 10 input neighbours (3 × perplexity): find 10 for the metric.
+        let inputNeighbors = inputGraph.k >= kPreserved ? inputGraph : try NearestNeighbors.exact(points, k: kPreserved)
         let embeddingGraph = try NearestNeighbors.exact(embedding: embedding, dimension: 2, k: kPreserved)
-        let preservation = NearestNeighbors.preservation(input: inputGraph, embedding: embeddingGraph, k: kPreserved)
+        let preservation = NearestNeighbors.preservation(input: inputNeighbors, embedding: embeddingGraph, k: kPreserved)
         return TSNEResult(embedding: embedding, settings: settings, method: method, klHistory: history,
                           knnPreservation: preservation, uncalibratedPoints: unconverged,
                           seconds: (affinitySeconds, optimizationSeconds, clock.lap()))

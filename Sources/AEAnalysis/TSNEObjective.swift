@@ -7,6 +7,9 @@ public enum TSNEMethod: String, Sendable, CaseIterable, Codable {
     case exact
     /// Barnes–Hut quadtree, O(n log n): far cells are replaced by their centre of mass.
     case bh
+    /// FFT-accelerated interpolation (FIt-SNE), O(n + b² log b) for b boxes per side (b ≥ 50, about the
+    /// embedding's extent): kernel sums interpolated on a grid and convolved by FFT.
+    case fft
 }
 
 /// The t-SNE objective KL(P ‖ Q) for fixed affinities P and a 2-D embedding y (n×2, row-major), with
@@ -14,7 +17,8 @@ public enum TSNEMethod: String, Sendable, CaseIterable, Codable {
 ///
 ///     ∂KL/∂y_i = 4 (α Σ_j p_ij w_ij (y_i − y_j) − Σ_j w_ij² (y_i − y_j) / Z)
 ///
-/// where α is the exaggeration (1 for the true gradient). Barnes–Hut estimates the second sum and Z.
+/// where α is the exaggeration (1 for the true gradient). Barnes–Hut and FFT interpolation estimate the
+/// second sum and Z.
 /// Holds its scratch buffers, so one instance serves a whole optimisation (not thread-safe).
 public final class TSNEObjective {
     public let affinities: Affinities
@@ -26,6 +30,11 @@ public final class TSNEObjective {
     private var repulsive: [Double]
     private var perPoint: [Double]
     private var tree: [ck_tsne_node] = []
+    private var fftWorkspace: [Double] = []
+    private var fftIndices: [Int32] = []
+    /// Fewest boxes per side of the FFT grid (openTSNE's default, 50); tests lower it to compare with a
+    /// direct evaluation of the same interpolation.
+    public var minimumBoxes = 50
 
     public var count: Int { affinities.count }
 
@@ -72,6 +81,14 @@ public final class TSNEObjective {
         case .bh:
             buildTree(y)
             return ck_tsne_repulsive_bh(&repulsive, &perPoint, tree, y, Int64(count), theta)
+        case .fft:
+            let boxes = ck_tsne_fft_boxes(y, Int64(count), Int64(minimumBoxes))
+            var indices: Int64 = 0
+            let doubles = Int(ck_tsne_fft_workspace(Int64(count), boxes, &indices))
+            // Grow only: the grid follows the embedding's extent, which mostly grows during a run.
+            if fftWorkspace.count < doubles { fftWorkspace = [Double](repeating: 0, count: doubles) }
+            if fftIndices.count < Int(indices) { fftIndices = [Int32](repeating: 0, count: Int(indices)) }
+            return ck_tsne_repulsive_fft(&repulsive, &perPoint, &fftWorkspace, &fftIndices, y, Int64(count), boxes)
         }
     }
 

@@ -90,3 +90,75 @@ extension Reference {
         }
     }
 }
+
+/// Twins of the FFT interpolation kernels (ck_tsne_fft_rows, ck_tsne_repulsive_fft): a naive DFT, and the
+/// same grid interpolation with the grid convolution summed directly (O(nodes²)) instead of by FFT.
+extension Reference {
+    /// X_k = Σ_j x_j exp(∓2πi jk/m) (minus forward, plus inverse; no scaling), per sequence.
+    public static func dft(re: [Double], im: [Double], inverse: Bool) -> (re: [Double], im: [Double]) {
+        let m = re.count, sign = inverse ? 1.0 : -1.0
+        var outRe = [Double](repeating: 0, count: m), outIm = outRe
+        for k in 0..<m {
+            for j in 0..<m {
+                let angle = sign * 2 * Double.pi * Double((j * k) % m) / Double(m)
+                outRe[k] += re[j] * Double.cos(angle) - im[j] * Double.sin(angle)
+                outIm[k] += re[j] * Double.sin(angle) + im[j] * Double.cos(angle)
+            }
+        }
+        return (outRe, outIm)
+    }
+
+    /// Repulsive forces and Z by FIt-SNE's interpolation on `boxes`² boxes over the bounding square of y:
+    /// charges (1, x, y, |y|²) spread to 3×3 Lagrange nodes per box, node potentials Σ K(node − node')
+    /// charge(node') with K(d) = 1 / (1 + |d|²)², interpolated back. rep_i and Z as in tsneRepulsive.
+    public static func tsneRepulsiveInterpolated(_ y: [Double], boxes: Int) -> (rep: [Double], rowZ: [Double], z: Double) {
+        let n = y.count / 2, nodes = 3 * boxes
+        let lo = y.min()!, side = y.max()! - lo, centre = lo + side / 2
+        let width = max(side, 1e-12) / Double(boxes), h = width / 3
+        /// Box and Lagrange weights of the nodes (q + 1/2)/3 for one coordinate.
+        func weights(_ c: Double) -> (box: Int, w: [Double]) {
+            let u = (c - lo) / width, box = min(Int(u), boxes - 1), t = u - Double(box)
+            let nodesAt = (0..<3).map { (Double($0) + 0.5) / 3 }
+            let w = (0..<3).map { q in
+                (0..<3).filter { $0 != q }.reduce(1.0) { $0 * (t - nodesAt[$1]) / (nodesAt[q] - nodesAt[$1]) }
+            }
+            return (box, w)
+        }
+        var charge = [[Double]](repeating: [Double](repeating: 0, count: nodes * nodes), count: 4)
+        let located = (0..<n).map { (weights(y[2 * $0]), weights(y[2 * $0 + 1])) }
+        for i in 0..<n {
+            let x = y[2 * i] - centre, yy = y[2 * i + 1] - centre, values = [1, x, yy, x * x + yy * yy]
+            let (wx, wy) = located[i]
+            for a in 0..<3 {
+                for b in 0..<3 {
+                    let q = (3 * wx.box + a) * nodes + 3 * wy.box + b
+                    for t in 0..<4 { charge[t][q] += wx.w[a] * wy.w[b] * values[t] }
+                }
+            }
+        }
+        var potential = charge.map { $0.map { _ in 0.0 } }
+        for p in 0..<nodes * nodes {
+            for q in 0..<nodes * nodes {
+                let du = Double(p / nodes - q / nodes) * h, dv = Double(p % nodes - q % nodes) * h
+                let k = 1 / ((1 + du * du + dv * dv) * (1 + du * du + dv * dv))
+                for t in 0..<4 { potential[t][p] += k * charge[t][q] }
+            }
+        }
+        var rep = [Double](repeating: 0, count: 2 * n), rowZ = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let x = y[2 * i] - centre, yy = y[2 * i + 1] - centre
+            let (wx, wy) = located[i]
+            var phi = [0.0, 0.0, 0.0, 0.0]
+            for a in 0..<3 {
+                for b in 0..<3 {
+                    let q = (3 * wx.box + a) * nodes + 3 * wy.box + b
+                    for t in 0..<4 { phi[t] += wx.w[a] * wy.w[b] * potential[t][q] }
+                }
+            }
+            rep[2 * i] = x * phi[0] - phi[1]
+            rep[2 * i + 1] = yy * phi[0] - phi[2]
+            rowZ[i] = (1 + x * x + yy * yy) * phi[0] - 2 * (x * phi[1] + yy * phi[2]) + phi[3] - 1
+        }
+        return (rep, rowZ, rowZ.reduce(0, +))
+    }
+}

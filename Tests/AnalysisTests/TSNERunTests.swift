@@ -5,7 +5,7 @@ import XCTest
 
 final class TSNERunTests: XCTestCase {
     /// 40 well-separated Gaussian blobs of 11 points in 20-D: each point's 10 nearest input neighbours are
-    /// its blob, so both gradients must keep > 95% of them; the KL history decreases after early
+    /// its blob, so every gradient must keep > 95% of them; the KL history decreases after early
     /// exaggeration, and every point's nearest embedded neighbour is from its blob.
     func testSeparatedBlobsKeepTheirNeighbourhoods() throws {
         let (points, labels) = try TSNEFixtures.isotropicBlobs(clusters: 40, perCluster: 11, dimension: 20, seed: 30)
@@ -16,7 +16,11 @@ final class TSNERunTests: XCTestCase {
             XCTAssertGreaterThan(result.knnPreservation, 0.95, "\(method)")
             XCTAssertEqual(result.klHistory.map(\.iteration), Array(stride(from: 50, through: 750, by: 50)))
             let late = result.klHistory.filter { $0.iteration > 300 }.map(\.kl)
-            XCTAssertEqual(late, late.sorted(by: >), "\(method): KL after early exaggeration should decrease")
+            // FFT interpolation reports KL with its estimate of Z, off by up to ~1% for points this sparse
+            // (openTSNE's alike), so its history may wobble by that much while the embedding improves.
+            let wobble = method == .fft ? 0.02 : 0
+            XCTAssertTrue(zip(late, late.dropFirst()).allSatisfy { $1 <= $0 + wobble }, "\(method): KL after early exaggeration should decrease: \(late)")
+            XCTAssertLessThan(late.last!, late.first!, "\(method)")
             let graph = try NearestNeighbors.exact(embedding: result.embedding, dimension: 2, k: 1)
             let agree = (0..<points.rows).filter { labels[Int(graph.indices[$0])] == labels[$0] }.count
             XCTAssertEqual(agree, points.rows, "\(method)")
@@ -40,15 +44,30 @@ final class TSNERunTests: XCTestCase {
         var settings = TSNESettings()
         settings.iterations = 120
         settings.exaggerationIterations = 60
-        settings.method = .bh
+        for method in [TSNEMethod.fft, .bh] {  // the thread count must not matter to either approximation
+            settings.method = method
+            let first = try TSNE.run(points, settings: settings)
+            let second = try KernelRuntime.with(threads: 1) { try TSNE.run(points, settings: settings) }
+            XCTAssertEqual(first.embedding, second.embedding, "\(method)")
+            XCTAssertEqual(first.kl, second.kl, "\(method)")
+        }
         let first = try TSNE.run(points, settings: settings)
-        let second = try KernelRuntime.with(threads: 1) { try TSNE.run(points, settings: settings) }
-        XCTAssertEqual(first.embedding, second.embedding)
-        XCTAssertEqual(first.kl, second.kl)
         settings.initialization = .random
         let random = try TSNE.run(points, settings: settings)
         XCTAssertNotEqual(random.embedding, first.embedding)
         XCTAssertEqual(random.embedding, try TSNE.run(points, settings: settings).embedding)
+    }
+
+    /// Perplexity 2 keeps 6 input neighbours; the 10-neighbour metric must find its own.
+    func testSmallPerplexityStillMeasuresTenNeighbours() throws {
+        let points = try TSNEFixtures.uniform(40, 4, seed: 33)
+        var settings = TSNESettings()
+        settings.perplexity = 2
+        settings.iterations = 60
+        settings.exaggerationIterations = 30
+        let result = try TSNE.run(points, settings: settings)
+        XCTAssertTrue((0...1).contains(result.knnPreservation))
+        XCTAssertGreaterThan(result.knnPreservation, 0.1, "random embeddings keep about 10/39")
     }
 
     func testInitialEmbeddingIsScaledPCA() throws {

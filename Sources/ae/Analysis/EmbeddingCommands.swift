@@ -115,7 +115,7 @@ struct TSNECommand: ParsableCommand {
     @Option(help: "Step size, or 'auto' = max(n / exaggeration, 200) per phase (openTSNE's convention).")
     var learningRate = "auto"
 
-    @Option(help: "exact (O(n²)) or bh (Barnes–Hut); default: exact up to \(TSNESettings.exactLimit) points, else bh.")
+    @Option(help: "exact (O(n²)), bh (Barnes–Hut) or fft (FFT-accelerated interpolation); default: exact up to \(TSNESettings.exactLimit) points, bh up to \(TSNESettings.barnesHutLimit), else fft.")
     var method: String?
 
     @Option(help: "Barnes–Hut accuracy θ (smaller is more exact and slower).")
