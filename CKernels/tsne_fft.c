@@ -302,7 +302,11 @@ int64_t ck_tsne_fft_boxes(const double *y, int64_t n, int64_t min_boxes) {
     double lo, side;
     bounding_square(y, n, &lo, &side);
     const double want = fmax((double)min_boxes, ceil(side));  // boxes of side at most 1
-    return smooth_at_least(want < MAX_BOXES ? (int64_t)want : MAX_BOXES);
+    // A few points can spread over hundreds of units; a grid of far more boxes than sqrt(n) per side then
+    // costs FFTs of millions of nodes per iteration for a sum that has n² = few terms. Capping at
+    // sqrt(n) boxes per side (never below min_boxes) keeps the grid no bigger than ~9n nodes.
+    const double cap = fmax((double)min_boxes, fmin((double)MAX_BOXES, ceil(sqrt((double)n))));
+    return smooth_at_least((int64_t)fmin(want, cap));
 }
 
 /// Row stride of the grids: whole FFT strips fit in every row.
