@@ -69,6 +69,18 @@ final class GANTests: XCTestCase {
         checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1]).loss }
     }
 
+    /// The same at MNIST scale (28×28, batch 64, the k4 s2 geometry of gan-conv with fewer channels): the conv
+    /// kernels take their batched paths here, which the 8×8 check does not reach.
+    func testConvGradientsAtMNISTScale() throws {
+        var c = GANConfig(architecture: .conv)
+        (c.hidden, c.noise, c.batchSize, c.activation) = ([8, 16], 10, 64, .tanh)
+        let set = ImageSet(images: randomFloats(64 * 784, in: 0..<1, seed: 3), labels: [Int32](repeating: 0, count: 64),
+                           dims: Dims(1, 28, 28))
+        let t = try GANTrainer(gan: try GAN(c), train: set)
+        checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+        checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient(Array(0..<64)[...]).loss }
+    }
+
     /// MNIST-sized DCGAN pair: the layer shapes of the issue (z → 128·7·7, ConvT 128→64→1; Conv 1→64→128, Linear → 1).
     func testConvArchitectureOnMNISTShapes() throws {
         let gan = try GAN(GANConfig(architecture: .conv))

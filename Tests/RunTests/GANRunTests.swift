@@ -45,9 +45,20 @@ final class GANRunTests: XCTestCase {
         XCTAssertEqual(gen.status, 0, gen.output)
         XCTAssertEqual(try RunFile.read(at: path) { try $0.shape(of: "/generated/normal-seed1/images") }, [9, 1, 28, 28])
         XCTAssertEqual(try RunTestsSupport.runAE(["report", path]).status, 0)
-        let eval = try RunTestsSupport.runAE(["eval", path])
-        XCTAssertNotEqual(eval.status, 0)
-        XCTAssertTrue(eval.output.contains("is a GAN run"), eval.output)
+        // Nonsense gets a one-line error and a non-zero exit.
+        let cases: [([String], String)] = [
+            (["eval", path], "is a GAN run"),
+            (["generate", path, "--fit-gaussian"], "no encoder"),
+            (["score", path, "--classifier", path], "is a GAN run"),
+            (["train", "--model", "gan-conv", "--d-steps", "0", "--out", dir + "/x.h5"], "--d-steps must be >= 1"),
+            (["train", "--model", "gan-mlp", "--optimizer", "sgd", "--out", dir + "/x.h5"], "GANs train with adam"),
+        ]
+        for (args, expected) in cases {
+            let r = try RunTestsSupport.runAE(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.output.contains(expected), "\(args): \(r.output)")
+            XCTAssertEqual(r.output.split(separator: "\n").filter { $0.hasPrefix("Error") }.count, 1, r.output)
+        }
     }
 
     /// Stopping after an epoch and resuming from the file ends with bitwise the same weights, Adam state and history.

@@ -13,8 +13,6 @@ extension Train {
     /// The GAN run of these options. Autoencoder-only options (loss, L1, β, …) are ignored.
     func ganSpec() throws -> GANRunSpec {
         guard let architecture = GANConfig.Architecture(rawValue: model) else { throw ValidationError("--model \(model) is not a GAN") }
-        guard optimizer == "adam" else { throw ValidationError("GANs train with adam (β1 = --beta1, default 0.5); got --optimizer \(optimizer)") }
-        guard dSteps >= 1 else { throw ValidationError("--d-steps must be >= 1, got \(dSteps)") }
         var c = GANConfig(architecture: architecture)
         c.noise = latent ?? 100
         c.hidden = try hidden.map(parseHidden) ?? []
@@ -28,6 +26,13 @@ extension Train {
         c.optimizer = OptimizerConfig(kind: .adam, learningRate: lr ?? 2e-4, beta1: beta1 ?? 0.5, weightDecay: weightDecay)
         c.seed = seed
         return GANRunSpec(gan: c, dataset: dataset, trainLimit: trainLimit)
+    }
+
+    /// GAN-only checks of the options, called from `validate()`.
+    func validateGAN() throws {
+        guard optimizer == "adam" else { throw ValidationError("GANs train with adam (β1 = --beta1, default 0.5); got --optimizer \(optimizer)") }
+        guard dSteps >= 1 else { throw ValidationError("--d-steps must be >= 1, got \(dSteps)") }
+        guard realLabel > 0.5 && realLabel <= 1 else { throw ValidationError("--real-label must be in (0.5, 1], got \(realLabel)") }
     }
 
     func runGAN() throws {

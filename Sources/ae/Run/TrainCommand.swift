@@ -65,6 +65,7 @@ struct Train: ParsableCommand {
         if let h = hidden { _ = try parseHidden(h) }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
         if resume != nil, out != nil { throw ValidationError("--resume continues its own file; drop --out") }
+        if model.hasPrefix("gan-") { try validateGAN() }
     }
 
     func spec() throws -> RunSpec {
