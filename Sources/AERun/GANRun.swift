@@ -119,7 +119,8 @@ public final class GANRun {
     }
 }
 
-/// A GAN run reloaded for sampling: the final weights (`/model`), or for a run still training the last checkpoint.
+/// A GAN run reloaded for sampling: the final weights (`/model`) of a finished run, or the last checkpoint of a run
+/// still training (also one resumed after it finished).
 public struct TrainedGAN {
     public let path: String
     public let spec: GANRunSpec
@@ -132,7 +133,8 @@ public struct TrainedGAN {
             let spec = try f.readGANSpec()
             let gan = try GAN(spec.gan)
             try gan.prepare(batch: batchSize)
-            if f.exists("/model") {
+            // A finished run resumed with a larger budget keeps its old /model until it finishes again.
+            if f.exists("/model"), try f.stringAttribute("status") == "finished" {
                 try gan.load(parameters: try f.readGANParameters(of: gan, under: "/model"))
                 return (spec, gan, "/model")
             }

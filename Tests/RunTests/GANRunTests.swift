@@ -41,6 +41,11 @@ final class GANRunTests: XCTestCase {
         for suffix in ["-samples.png", "-history.png", ".md"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/g" + suffix), suffix)
         }
+        // A finished run trains on with a larger budget.
+        let more = try RunTestsSupport.runAE(["train", "--resume", path, "--epochs", "4", "--threads", "2"])
+        XCTAssertEqual(more.status, 0, more.output)
+        XCTAssertTrue(more.output.contains("resuming \(path) after epoch 3 of 4"), more.output)
+        XCTAssertEqual(try RunFile.read(at: path) { try $0.readDoubles("/history/d_fake").values.count }, 4)
         let gen = try RunTestsSupport.runAE(["generate", path, "--n", "9", "--threads", "2"])
         XCTAssertEqual(gen.status, 0, gen.output)
         XCTAssertEqual(try RunFile.read(at: path) { try $0.shape(of: "/generated/normal-seed1/images") }, [9, 1, 28, 28])

@@ -18,7 +18,7 @@ extension Train {
         c.hidden = try hidden.map(parseHidden) ?? []
         // --activation's default (relu) is the autoencoders'; GANs use LeakyReLU(0.2) unless told otherwise.
         if activation != "relu" { c.activation = GANConfig.activation(named: activation)! }
-        c.epochs = epochs
+        c.epochs = epochs ?? 10
         c.batchSize = batch ?? 64
         c.discriminatorSteps = dSteps
         c.dropout = dropout
@@ -38,7 +38,7 @@ extension Train {
     func runGAN() throws {
         let run: GANRun
         if let resume {
-            run = try GANRun.resume(at: resume, dataDir: dataDir)
+            run = try GANRun.resume(at: resume, dataDir: dataDir, epochs: epochs)
             print("resuming \(resume) after epoch \(run.trainer.epoch) of \(run.spec.gan.epochs)")
         } else {
             let s = try ganSpec()

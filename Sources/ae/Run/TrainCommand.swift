@@ -19,7 +19,7 @@ struct Train: ParsableCommand {
     @Option(help: "Hidden widths for mlp/vae-mlp/classifier, comma-separated (default mlp 512,128; classifier 512).") var hidden: String?
     @Option(help: "Hidden activation: relu, leakyrelu, tanh, sigmoid.") var activation: String = "relu"
     @Option(help: "Dropout probability after hidden activations (GANs: the discriminator's).") var dropout: Float = 0
-    @Option(help: "Epochs.") var epochs: Int = 10
+    @Option(help: "Epochs (default 10; with --resume: a new total for this session, e.g. to train longer).") var epochs: Int?
     @Option(help: "Mini-batch size (default 128; GANs 64).") var batch: Int?
     @Option(help: "Learning rate (default 1e-3; GANs 2e-4).") var lr: Float?
     @Option(help: "Adam β1 (default 0.9; GANs 0.5).") var beta1: Float?
@@ -70,7 +70,7 @@ struct Train: ParsableCommand {
 
     func spec() throws -> RunSpec {
         var train = TrainConfig()
-        train.epochs = epochs
+        train.epochs = epochs ?? 10
         train.batchSize = batch ?? 128
         train.optimizer = OptimizerConfig(kind: OptimizerConfig.Kind(rawValue: optimizer)!, learningRate: lr ?? 1e-3, momentum: momentum,
                                           beta1: beta1 ?? 0.9, weightDecay: weightDecay)
@@ -97,7 +97,7 @@ struct Train: ParsableCommand {
         if try resume.map(GANRun.isGANRun) ?? model.hasPrefix("gan-") { return try runGAN() }
         let run: TrainingRun
         if let resume {
-            run = try TrainingRun.resume(at: resume, dataDir: dataDir)
+            run = try TrainingRun.resume(at: resume, dataDir: dataDir, epochs: epochs)
             print("resuming \(resume) after epoch \(run.trainer.epoch) of \(run.spec.train.epochs)")
         } else {
             let s = try spec()
