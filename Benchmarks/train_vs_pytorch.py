@@ -4,10 +4,13 @@
 Both train on synthetic 28x28 images with Adam (lr 1e-3) and MSE at the same batch size and thread count,
 each in its own process (so peak RSS is per process), alternating rounds so machine drift hits both:
 
-    python3 Benchmarks/train_vs_pytorch.py [--models mlp,cnn3,cnn5] [--threads 2] [--batch 128] [--rounds 3]
+    python3 Benchmarks/train_vs_pytorch.py [--models mlp,cnn3,cnn5,vae-cnn,dcgan] [--threads 2] [--batch 128] [--rounds 3]
 
-Architectures match Sources/AENet/Models.swift exactly (MLP 784-512-128-z mirrored with ReLU and a
-sigmoid output; CNN3; CNN5), latent 32 by default.
+Architectures match Sources/AENet/Models.swift and GAN.swift exactly (MLP 784-512-128-z mirrored with ReLU and a
+sigmoid output; CNN3; CNN5; VAE-CNN = CNN3 with a 2·z (μ, log σ²) code, reparameterisation and the per-image
+objective MSE-sum + KL; DCGAN = the gan-conv pair, one discriminator step on b real + b fake images and one
+non-saturating generator step per "step", each with its own Adam (lr 2e-4, β1 0.5), noise size 100), latent 32 by
+default. Images per second count real images (the batch size per step) for every model.
 """
 import argparse
 import json
@@ -40,7 +43,78 @@ def build(kind, latent):
                              nn.Flatten(), nn.Linear(2048, latent), nn.Linear(latent, 2048), nn.Unflatten(1, (128, 4, 4)),
                              *convt(128, 64, 2, 0), *convt(64, 64, 1, 0), *convt(64, 32, 2, 1), *convt(32, 32, 1, 0),
                              *convt(32, 1, 2, 1, last=True))
+    if kind == "vae-cnn":
+        return VAE(latent)
     raise SystemExit(f"unknown model {kind}")
+
+
+def VAE(latent):
+    """CNN3 with a VAE head: the encoder's last linear gives μ and log σ², z = μ + σ·ε."""
+    import torch
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+                                         nn.Conv2d(64, 128, 3, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(2048, 2 * latent))
+            self.decoder = nn.Sequential(nn.Linear(latent, 2048), nn.Unflatten(1, (128, 4, 4)),
+                                         nn.ConvTranspose2d(128, 64, 3, 2, 1, 0), nn.ReLU(),
+                                         nn.ConvTranspose2d(64, 32, 3, 2, 1, 1), nn.ReLU(),
+                                         nn.ConvTranspose2d(32, 1, 3, 2, 1, 1), nn.Sigmoid())
+
+        def loss(self, x):
+            mu, logvar = self.encoder(x).chunk(2, dim=1)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            y = self.decoder(z)
+            rec = ((y - x) ** 2).sum() / x.shape[0]
+            kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum() / x.shape[0]
+            return rec + kl
+
+    return Net()
+
+
+def DCGAN(noise):
+    """The gan-conv pair (GAN.swift): LeakyReLU(0.2), k4 s2 p1 (transposed) convolutions, no batch norm."""
+    import torch.nn as nn
+    act = lambda: nn.LeakyReLU(0.2)
+    g = nn.Sequential(nn.Linear(noise, 128 * 7 * 7), act(), nn.Unflatten(1, (128, 7, 7)),
+                      nn.ConvTranspose2d(128, 64, 4, 2, 1), act(), nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid())
+    d = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), act(), nn.Conv2d(64, 128, 4, 2, 1), act(), nn.Flatten(),
+                      nn.Linear(128 * 7 * 7, 1))
+    return g, d
+
+
+def train_step(kind, latent, batch):
+    """A closure doing one training step on an input batch, as `ae bench train` does for the same model."""
+    import torch
+    if kind == "dcgan":
+        g, d = DCGAN(latent)
+        opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        bce = torch.nn.BCEWithLogitsLoss()
+        targets = torch.cat([torch.ones(batch, 1), torch.zeros(batch, 1)])
+        ones = torch.ones(batch, 1)
+
+        def step(x):
+            # D on [real | fake] in one pass (fake detached), then G through D (non-saturating loss).
+            fake = g(torch.randn(batch, latent))
+            opt_d.zero_grad(set_to_none=True)
+            (2 * bce(d(torch.cat([x, fake.detach()])), targets)).backward()
+            opt_d.step()
+            opt_g.zero_grad(set_to_none=True)
+            bce(d(g(torch.randn(batch, latent))), ones).backward()
+            opt_g.step()
+        return step
+    model = build(kind, latent)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = model.loss if kind == "vae-cnn" else (lambda x: torch.nn.functional.mse_loss(model(x), x))
+
+    def step(x):
+        opt.zero_grad(set_to_none=True)
+        loss_fn(x).backward()
+        opt.step()
+    return step
 
 
 def torch_worker(args):
@@ -50,9 +124,7 @@ def torch_worker(args):
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = build(args.model, args.latent)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.MSELoss()
+    train = train_step(args.model, args.latent, args.batch)
     data = torch.rand(8 * args.batch, 1, 28, 28)
     batches = [data[i * args.batch:(i + 1) * args.batch] for i in range(8)]
     step = 0
@@ -60,11 +132,7 @@ def torch_worker(args):
     def run(n):
         nonlocal step
         for _ in range(n):
-            x = batches[step % 8]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), x)
-            loss.backward()
-            opt.step()
+            train(batches[step % 8])
             step += 1
 
     run(args.warmup)
@@ -96,18 +164,21 @@ def main():
         return torch_worker(args)
     if not os.path.exists(args.ae):
         sys.exit(f"error: {args.ae} not found; run `swift build -c release` first")
-    default_steps = {"mlp": 200, "cnn3": 40, "cnn5": 15}
+    default_steps = {"mlp": 200, "cnn3": 40, "cnn5": 15, "vae-cnn": 40, "dcgan": 10}
+    ae_names = {"dcgan": "gan-conv"}  # our name of each benchmark model, where it differs
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     print(f"{args.threads} threads, batch {args.batch}, latent {args.latent}, Adam + MSE, {args.rounds} alternating rounds (medians)")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} processors (a busy machine slows PyTorch's spinning threads most)")
-    print(f"{'model':6} {'ours img/s':>11} {'PyTorch img/s':>14} {'speedup':>8} {'min..max':>11} {'ours RSS MB':>12} {'PyTorch RSS MB':>15}")
+    print(f"{'model':7} {'ours img/s':>11} {'PyTorch img/s':>14} {'speedup':>8} {'min..max':>11} {'ours RSS MB':>12} {'PyTorch RSS MB':>15}")
     for model in args.models.split(","):
         steps = str(args.steps or default_steps.get(model, 20))
-        common = ["--batch", str(args.batch), "--latent", str(args.latent), "--steps", steps,
+        # DCGAN's noise size is 100 (as `ae train --model gan-conv`), whatever the autoencoders' latent.
+        latent = 100 if model == "dcgan" else args.latent
+        common = ["--batch", str(args.batch), "--latent", str(latent), "--steps", steps,
                   "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
         ours, theirs = [], []
         for _ in range(args.rounds):
-            out = subprocess.run([args.ae, "bench", "train", "--model", model, "--threads", str(args.threads), "--json"]
+            out = subprocess.run([args.ae, "bench", "train", "--model", ae_names.get(model, model), "--threads", str(args.threads), "--json"]
                                  + common, check=True, capture_output=True, text=True, env=env).stdout
             ours.append(json.loads(out.strip().splitlines()[-1]))
             out = subprocess.run([sys.executable, __file__, "--torch-worker", "--model", model, "--threads",
@@ -119,7 +190,7 @@ def main():
         pairs = [a["images_per_second"] / b["images_per_second"] for a, b in zip(ours, theirs)]
         orss = statistics.median(r["peak_rss_mb"] for r in ours)
         trss = statistics.median(r["peak_rss_mb"] for r in theirs)
-        print(f"{model:6} {o:11.0f} {t:14.0f} {o / t:7.2f}x {min(pairs):5.2f}..{max(pairs):<5.2f} {orss:12.0f} {trss:15.0f}",
+        print(f"{model:7} {o:11.0f} {t:14.0f} {o / t:7.2f}x {min(pairs):5.2f}..{max(pairs):<5.2f} {orss:12.0f} {trss:15.0f}",
               flush=True)
     print(f"PyTorch {theirs[-1]['torch']}")
 

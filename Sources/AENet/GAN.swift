@@ -1,37 +1,134 @@
 import CKernels
 
-/// A generative adversarial network of two MLPs (Goodfellow et al. 2014, with the non-saturating generator
-/// loss): everything needed to rebuild and retrain it.
-public struct GANConfig: Equatable, Sendable {
+/// A generative adversarial network (Goodfellow et al. 2014, with the non-saturating generator loss): everything
+/// needed to rebuild and retrain it, stored as JSON in GAN run files.
+public struct GANConfig: Codable, Equatable, Sendable {
+    /// The pair of networks.
+    public enum Architecture: String, Codable, CaseIterable, Sendable {
+        /// MLP generator noise → hidden… → image and the mirrored MLP discriminator image → …hidden → 1.
+        case mlp = "gan-mlp"
+        /// DCGAN-style pair without batch norm (see `GAN.conv`): ConvT generator, strided-conv discriminator.
+        case conv = "gan-conv"
+    }
+
+    public var architecture: Architecture = .mlp
     /// Image dims the generator produces and the discriminator reads.
     public var image = Dims(1, 28, 28)
     /// Size of the generator's noise input z ~ N(0, I).
     public var noise = 64
-    /// Generator hidden widths, noise → hidden… → image; the discriminator mirrors them, image → …hidden → 1.
-    public var hidden = [256, 512]
+    /// MLP: generator hidden widths (the discriminator mirrors them). Conv: the discriminator's channels after each
+    /// stride-2 convolution (the generator mirrors them). Empty = the architecture's default.
+    public var hidden: [Int] = []
     /// Hidden activation of both networks (LeakyReLU(0.2) by default; tanh makes finite differences exact).
     public var activation: Activation.Kind = .leakyRelu(slope: 0.2)
     public var epochs = 10
     public var batchSize = 64
     /// Discriminator updates per generator update (k).
     public var discriminatorSteps = 1
+    /// Dropout after each hidden activation of the discriminator (0 = none): slows D down so G keeps a gradient.
+    public var dropout: Float = 0
+    /// Target of real images in D's loss: 1, or e.g. 0.9 for one-sided label smoothing (Salimans et al. 2016).
+    public var realLabel: Float = 1
     /// Adam for both networks, with β1 = 0.5 as in DCGAN.
     public var optimizer = OptimizerConfig(kind: .adam, learningRate: 2e-4, beta1: 0.5)
     public var seed: UInt64 = 1
 
-    public init() {}
+    public init(architecture: Architecture = .mlp) { self.architecture = architecture }
+
+    /// Hidden widths (MLP) or channels (conv) actually used.
+    public var resolvedHidden: [Int] {
+        if !hidden.isEmpty { return hidden }
+        return architecture == .mlp ? [256, 512] : [64, 128]
+    }
 
     /// Checks ranges; the message names the offending setting.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw NetworkError(message) } }
         try check(image.count > 0, "image dims \(image) are empty")
         try check((1...100_000).contains(noise), "noise size must be in 1...100000, got \(noise)")
-        try check(hidden.allSatisfy { $0 > 0 }, "hidden widths must be positive")
-        try check(epochs >= 1 && batchSize >= 1, "epochs and batch size must be >= 1")
+        try check(resolvedHidden.allSatisfy { $0 > 0 }, "hidden widths must be positive")
+        try check(epochs >= 1 && epochs <= 100_000 && batchSize >= 1, "epochs must be in 1...100000 and batch size >= 1")
         try check(discriminatorSteps >= 1, "discriminator steps must be >= 1")
+        try check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
+        try check(realLabel > 0.5 && realLabel <= 1, "the real label must be in (0.5, 1], got \(realLabel)")
         let lr = optimizer.learningRate
         try check(lr.isFinite && lr > 0 && lr <= 10, "learning rate must be in (0, 10], got \(lr)")
+        try check((0..<1).contains(optimizer.beta1), "beta1 must be in [0, 1), got \(optimizer.beta1)")
+        if architecture == .conv {
+            let k = resolvedHidden.count, f = 1 << k
+            try check(image.h % f == 0 && image.w % f == 0 && image.h >= f,
+                      "gan-conv halves the image \(k) times: \(image.h)x\(image.w) must be a multiple of \(f)")
+        }
     }
+
+    // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
+    private enum CodingKeys: String, CodingKey {
+        case architecture, image, noise, hidden, activation, epochs, batchSize, discriminatorSteps, optimizer, seed, dropout, realLabel
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decode(Architecture.self, forKey: .architecture)
+        image = try c.decode(Dims.self, forKey: .image)
+        noise = try c.decode(Int.self, forKey: .noise)
+        hidden = try c.decode([Int].self, forKey: .hidden)
+        let name = try c.decode(String.self, forKey: .activation)
+        guard let kind = Self.activation(named: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .activation, in: c, debugDescription: "unknown activation '\(name)'")
+        }
+        activation = kind
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        discriminatorSteps = try c.decode(Int.self, forKey: .discriminatorSteps)
+        optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+        realLabel = try c.decodeIfPresent(Float.self, forKey: .realLabel) ?? 1
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(image, forKey: .image)
+        try c.encode(noise, forKey: .noise)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(Self.name(of: activation), forKey: .activation)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(discriminatorSteps, forKey: .discriminatorSteps)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(realLabel, forKey: .realLabel)
+    }
+
+    /// "relu", "sigmoid", "tanh", "leakyrelu" (slope 0.2) or "leakyrelu:<slope>".
+    public static func activation(named name: String) -> Activation.Kind? {
+        switch name.lowercased() {
+        case "relu": return .relu
+        case "sigmoid": return .sigmoid
+        case "tanh": return .tanh
+        case "leakyrelu": return .leakyRelu(slope: 0.2)
+        case let s where s.hasPrefix("leakyrelu:"):
+            guard let slope = Float(s.dropFirst("leakyrelu:".count)), slope.isFinite, slope >= 0 else { return nil }
+            return .leakyRelu(slope: slope)
+        default: return nil
+        }
+    }
+
+    public static func name(of kind: Activation.Kind) -> String {
+        switch kind {
+        case .relu: "relu"
+        case .sigmoid: "sigmoid"
+        case .tanh: "tanh"
+        case .leakyRelu(let slope): "leakyrelu:\(slope)"
+        }
+    }
+}
+
+extension GANConfig {
+    /// A Dropout layer when p > 0 (the discriminator's only regulariser; the generator never drops).
+    func discriminatorDropout(_ p: Float) -> [Layer] { p > 0 ? [Dropout(p)] : [] }
 }
 
 /// The two networks of a GAN: generator G (noise → image in [0, 1] through a sigmoid) and discriminator D
@@ -44,20 +141,49 @@ public final class GAN {
     public init(_ config: GANConfig) throws {
         try config.validate()
         self.config = config
-        let n = config.image.count, act = config.activation
-        func mlp(_ widths: [Int]) -> [Layer] {
-            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1), Activation(act)] as [Layer] }
+        (generator, discriminator) = config.architecture == .mlp ? GAN.mlp(config) : GAN.conv(config)
+    }
+
+    static func mlp(_ c: GANConfig) -> (Sequential, Sequential) {
+        let n = c.image.count, h = c.resolvedHidden
+        func stack(_ widths: [Int], dropout: Float = 0) -> [Layer] {
+            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1), Activation(c.activation)] + c.discriminatorDropout(dropout) }
         }
-        let h = config.hidden
-        generator = Sequential("generator", mlp([config.noise] + h)
-                               + [Linear(h.last ?? config.noise, n, initializer: .xavier), Activation(.sigmoid), Reshape(config.image)])
-        discriminator = Sequential("discriminator", mlp([n] + h.reversed()) + [Linear(h.first ?? n, 1, initializer: .xavier)])
+        return (Sequential("generator", stack([c.noise] + h)
+                           + [Linear(h.last ?? c.noise, n, initializer: .xavier), Activation(.sigmoid), Reshape(c.image)]),
+                Sequential("discriminator", stack([n] + h.reversed(), dropout: c.dropout) + [Linear(h.first ?? n, 1, initializer: .xavier)]))
+    }
+
+    /// DCGAN-style pair (Radford et al. 2016) without batch normalisation, which the layer set lacks. For MNIST and
+    /// the default channels [64, 128]:
+    ///   G: Linear z→128·7·7, act, ConvT 128→64 (k4 s2 p1) 7→14, act, ConvT 64→1 (k4 s2 p1) 14→28, sigmoid;
+    ///   D: Conv 1→64 (k4 s2 p1) 28→14, act, Conv 64→128 (k4 s2 p1) 14→7, act, Linear 128·7·7→1.
+    /// Kernel 4 with stride 2 and padding 1 exactly doubles / halves the size and, unlike k3 with output padding,
+    /// gives every output pixel of a ConvT the same number of taps (no checkerboard bias). LeakyReLU(0.2) in both
+    /// networks keeps gradients alive without batch norm; the sigmoid output matches pixels in [0, 1]. Every layer is
+    /// He-initialised, the last ones included: with Xavier there, G collapsed to all-black images on MNIST within an
+    /// epoch (D(G(z)) → 0.01, sigmoid saturated) in all five trials, also with D dropout 0.3 and label smoothing 0.9;
+    /// with He everywhere it draws digit-like strokes after one epoch (docs/RESULTS.md, issue 8).
+    static func conv(_ c: GANConfig) -> (Sequential, Sequential) {
+        let ch = c.resolvedHidden, k = ch.count, base = Dims(ch.last!, c.image.h >> k, c.image.w >> k)
+        func layer(_ kind: Convolution.Kind, _ i: Int, _ o: Int) -> Convolution {
+            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1)
+        }
+        let down = zip([c.image.c] + ch, ch).flatMap { [layer(.conv, $0, $1), Activation(c.activation)] + c.discriminatorDropout(c.dropout) }
+        let upChannels = Array(ch.reversed())
+        let up = zip(upChannels, upChannels.dropFirst()).flatMap { [layer(.transposed, $0, $1), Activation(c.activation)] as [Layer] }
+        return (Sequential("generator", [Linear(c.noise, base.count), Activation(c.activation), Reshape(base)] + up
+                           + [layer(.transposed, ch[0], c.image.c), Activation(.sigmoid)]),
+                Sequential("discriminator", down + [Linear(base.count, 1)]))
     }
 
     /// Allocates buffers: G for batches of `batch`, D for 2·batch (a real and a fake half in one pass).
     public func prepare(batch: Int) throws {
         try generator.prepare(input: .features(config.noise), maxBatch: batch)
         try discriminator.prepare(input: config.image, maxBatch: 2 * batch, needsInputGradient: true)
+        guard generator.outputDims.count == config.image.count else {
+            throw NetworkError("the generator makes \(generator.outputDims), expected \(config.image)")
+        }
     }
 
     public func initialize(seed: UInt64) {
@@ -66,6 +192,7 @@ public final class GAN {
     }
 
     public var namedParameters: [(String, Parameter)] { generator.namedParameters + discriminator.namedParameters }
+    public var parameterCount: Int { generator.parameterCount + discriminator.parameterCount }
 
     /// Standard-normal noise for `batch` samples at position `index` of stream `stream` of `seed`.
     static func fillNoise(_ out: UnsafeMutablePointer<Float>, batch: Int, noise: Int, seed: UInt64, stream: UInt64, index: UInt64) {
@@ -73,16 +200,28 @@ public final class GAN {
         ck_random_normal(out, Int64(batch * noise), key, index &* UInt64(batch * noise), 0, 1)
     }
 
-    /// `count` generated images (N × image dims) from z at positions 0..<count of the sample stream of `seed`:
-    /// the same seed gives the same z, so grids of one seed are comparable across epochs.
+    /// `count` generated images (N × image dims) from z = the first `count` noise vectors of the sample stream of
+    /// `seed`: the same seed gives the same z whatever the batch size, so grids of one seed are comparable across
+    /// epochs and between `ae train` and `ae generate`.
     public func sample(count: Int, seed: UInt64) -> [Float] {
-        let b = generator.maxBatch, d = config.image.count
-        let z = Buffer(count: b * config.noise)
+        noise(count: count, seed: seed).withUnsafeBufferPointer { generate($0.baseAddress!, count: count) }
+    }
+
+    /// The noise vectors behind `sample(count:seed:)` (count × noise), z ~ N(0, I).
+    public func noise(count: Int, seed: UInt64) -> [Float] {
+        var z = [Float](repeating: 0, count: max(count, 1) * config.noise)
+        GAN.fillNoise(&z, batch: count, noise: config.noise, seed: seed, stream: 3, index: 0)
+        return Array(z.prefix(count * config.noise))
+    }
+
+    /// G(z) for `count` noise vectors `z` (count × noise), in batches of the generator's capacity, evaluation mode.
+    public func generate(_ z: UnsafePointer<Float>, count: Int) -> [Float] {
+        let b = generator.maxBatch, d = config.image.count, input = Buffer(count: b * config.noise)
         var out = [Float](repeating: 0, count: count * d)
-        for (k, start) in stride(from: 0, to: count, by: b).enumerated() {
+        for start in stride(from: 0, to: count, by: b) {
             let m = min(b, count - start)
-            GAN.fillNoise(z.pointer, batch: b, noise: config.noise, seed: seed, stream: 3, index: UInt64(k))
-            let y = generator.forward(z.tensor(batch: m, dims: .features(config.noise)), context: PassContext(training: false))
+            input.pointer.update(from: z + start * config.noise, count: m * config.noise)
+            let y = generator.forward(input.tensor(batch: m, dims: .features(config.noise)), context: PassContext(training: false))
             out.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * d).update(from: y.data, count: m * d) }
         }
         return out

@@ -12,6 +12,19 @@ public struct GANEpochRecord: Equatable, Sendable {
     public var realScore: Double
     public var fakeScore: Double
     public var seconds: Double
+    /// Real images seen by the discriminator per second of the epoch.
+    public var imagesPerSecond: Double
+
+    public init(epoch: Int, discriminatorLoss: Double, generatorLoss: Double, realScore: Double, fakeScore: Double,
+                seconds: Double, imagesPerSecond: Double) {
+        self.epoch = epoch
+        self.discriminatorLoss = discriminatorLoss
+        self.generatorLoss = generatorLoss
+        self.realScore = realScore
+        self.fakeScore = fakeScore
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+    }
 }
 
 /// Alternating GAN training with preallocated buffers: k discriminator steps (a real and a fake half in one
@@ -46,7 +59,7 @@ public final class GANTrainer {
         generatorOptimizer = Optimizer(config.optimizer, parameters: gan.generator.namedParameters)
         let n = config.image.count
         pair = Buffer(count: 2 * batch * n)
-        targets = Buffer([Float](repeating: 1, count: batch) + [Float](repeating: 0, count: batch))
+        targets = Buffer([Float](repeating: config.realLabel, count: batch) + [Float](repeating: 0, count: batch))
         ones = Buffer([Float](repeating: 1, count: batch))
         lossGrad = Buffer(count: 2 * batch)
         noise = Buffer(count: batch * config.noise)
@@ -99,34 +112,59 @@ public final class GANTrainer {
     /// One pass over the shuffled training images: a discriminator step per batch, a generator step after every
     /// `discriminatorSteps` of them. Throws if a loss stops being finite.
     @discardableResult
-    public func runEpoch() throws -> GANEpochRecord {
+    public func runEpoch(onStep: ((StepProgress) -> Void)? = nil) throws -> GANEpochRecord {
         let start = DispatchTime.now().uptimeNanoseconds
-        let lr = config.optimizer.learningRate
         let order = Shuffle.permutation(train.count, seed: config.seed, stream: UInt64(epoch))
         var d = (loss: 0.0, real: 0.0, fake: 0.0), g = 0.0, dSteps = 0, gSteps = 0
-        for s in 0..<(train.count / batch) {
-            let step = discriminatorLossAndGradient(order[(s * batch)..<((s + 1) * batch)])
-            discriminatorOptimizer.update(learningRate: lr)
-            discriminatorStep += 1
+        let steps = train.count / batch
+        for s in 0..<steps {
+            let step = updateDiscriminator(order[(s * batch)..<((s + 1) * batch)])
             d = (d.loss + step.loss, d.real + step.real, d.fake + step.fake)
             dSteps += 1
             if dSteps % config.discriminatorSteps == 0 {
-                g += generatorLossAndGradient()
-                generatorOptimizer.update(learningRate: lr)
-                generatorStep += 1
+                g += updateGenerator()
                 gSteps += 1
             }
             guard step.loss.isFinite && g.isFinite else {
                 throw NetworkError("GAN training diverged at epoch \(epoch + 1), step \(s + 1); try a smaller learning rate")
             }
+            if let onStep {
+                let secs = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+                onStep(StepProgress(epoch: epoch + 1, epochs: config.epochs, step: s + 1, steps: steps, loss: step.loss,
+                                    imagesPerSecond: Double((s + 1) * batch) / max(secs, 1e-9), secondsInEpoch: secs))
+            }
         }
         epoch += 1
-        let k = Double(max(dSteps, 1))
+        let k = Double(max(dSteps, 1)), seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let record = GANEpochRecord(epoch: epoch, discriminatorLoss: d.loss / k, generatorLoss: g / Double(max(gSteps, 1)),
-                                    realScore: d.real / k, fakeScore: d.fake / k,
-                                    seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+                                    realScore: d.real / k, fakeScore: d.fake / k, seconds: seconds,
+                                    imagesPerSecond: Double(dSteps * batch) / max(seconds, 1e-9))
         history.append(record)
         return record
+    }
+
+    /// One discriminator step on the real images at `indices` (`batchSize` of them) and one generator step, each with
+    /// its Adam update, for benchmarks. Returns the discriminator loss.
+    public func benchmarkStep(indices: Range<Int>) -> Double {
+        let d = updateDiscriminator(Array(indices)[...])
+        _ = updateGenerator()
+        return d.loss
+    }
+
+    /// A discriminator step with its Adam update (the generator is untouched).
+    private func updateDiscriminator(_ indices: ArraySlice<Int>) -> (loss: Double, real: Double, fake: Double) {
+        let d = discriminatorLossAndGradient(indices)
+        discriminatorOptimizer.update(learningRate: config.optimizer.learningRate)
+        discriminatorStep += 1
+        return d
+    }
+
+    /// A generator step with its Adam update (D's gradients are scratch; D's weights are untouched).
+    private func updateGenerator() -> Double {
+        let loss = generatorLossAndGradient()
+        generatorOptimizer.update(learningRate: config.optimizer.learningRate)
+        generatorStep += 1
+        return loss
     }
 
     /// Runs the remaining epochs; `onEpoch` sees each (e.g. to save a sample grid) and may throw to stop.

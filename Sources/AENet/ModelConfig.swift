@@ -14,8 +14,23 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         /// Variational autoencoder, MLP: the mlp architecture with a 2·latent (μ, log σ²) encoder output and a
         /// sampling head; trained on the negative ELBO (reconstruction summed per image + β·KL).
         case vaeMLP = "vae-mlp"
-        /// Variational autoencoder, convolutional: the cnn3 architecture with the same VAE head.
-        case vaeConv = "vae-conv"
+        /// Variational autoencoder, convolutional: the cnn3 architecture with the same VAE head. Named `vae-cnn`
+        /// (issue 8); `vae-conv`, its first name, is still accepted on the command line and in run files.
+        case vaeConv = "vae-cnn"
+
+        /// The kind called `name`, aliases included.
+        public init?(name: String) {
+            guard let kind = Kind(rawValue: name == "vae-conv" ? "vae-cnn" : name) else { return nil }
+            self = kind
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer(), name = try c.decode(String.self)
+            guard let kind = Kind(name: name) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown model kind '\(name)'")
+            }
+            self = kind
+        }
     }
 
     public var kind: Kind

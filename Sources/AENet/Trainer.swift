@@ -22,6 +22,8 @@ public final class Trainer {
     /// Set when an early-stopping rule fired.
     public internal(set) var stoppedEarly = false
     var epochsWithoutImprovement = 0
+    /// VAE: the validation objective's terms (per image) of the last epoch (see `vaeObjective`).
+    public internal(set) var lastVAEObjective: VAEObjective?
     var recentLosses: [Double] = []
 
     private let maxBatch: Int
@@ -108,7 +110,7 @@ public final class Trainer {
         if config.optimizer.kind == .gd { applyAccumulatedGradient(learningRate: lr) }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         var eval = validation.map { evaluate($0) }
-        if model.vaeSampler != nil, let validation { eval?.loss = vaeObjective(validation).objective }
+        if model.vaeSampler != nil, let validation { lastVAEObjective = vaeObjective(validation); eval?.loss = lastVAEObjective!.objective }
         epoch += 1
         let record = EpochRecord(
             epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: eval?.loss ?? .nan,

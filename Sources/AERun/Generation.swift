@@ -64,6 +64,16 @@ public struct GeneratedSamples: Sendable {
     public let fitted: Bool
     public let seed: UInt64
 
+    public init(count: Int, z: [Float], images: [Float], dims: Dims, gaussian: LatentGaussian, fitted: Bool, seed: UInt64) {
+        self.count = count
+        self.z = z
+        self.images = images
+        self.dims = dims
+        self.gaussian = gaussian
+        self.fitted = fitted
+        self.seed = seed
+    }
+
     public var latent: Int { gaussian.mean.count }
     /// "fitted" or "normal": the distribution's short name, used in stored group names.
     public var distributionName: String { fitted ? "fitted" : "normal" }
@@ -192,6 +202,11 @@ extension TrainedModel {
     /// distribution's `mean` and `std`, and when given the nearest training `nearest_index` / `nearest_psnr`;
     /// attributes `distribution` (normal | fitted), `seed`, `count`, and `nearest_psnr_mean` / `_std`.
     public func storeGenerated(_ samples: GeneratedSamples, nearest: NearestTraining?, name: String) throws {
+        try Self.storeGenerated(samples, nearest: nearest, name: name, in: path)
+    }
+
+    /// `storeGenerated` into the run file at `path` (any run with samples: autoencoder or GAN).
+    public static func storeGenerated(_ samples: GeneratedSamples, nearest: NearestTraining?, name: String, in path: String) throws {
         guard !name.isEmpty, !name.contains("/") else { throw RunError("generated sample name '\(name)' must be non-empty without '/'") }
         let g = "/generated/\(name)", dims = samples.dims
         try RunFile.update(at: path) { f in

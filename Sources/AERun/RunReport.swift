@@ -28,6 +28,7 @@ public enum RunReport {
             for (k, v) in rows { out += "| \(k) | \(v) |\n" }
             out += "\n## Metrics\n\n" + (try metricsTable(f))
             out += "\n## History\n\n" + historyTable(history, autoencoder: m.isAutoencoder)
+            if m.isVAE { out += "\nLosses are per image: −ELBO = reconstruction summed over the pixels + β·KL (nats for BCE).\n" }
             for (caption, png) in figures { out += "\n![\(caption)](\(png))\n" }
             return out
         }
@@ -46,7 +47,7 @@ public enum RunReport {
                 try number("psnr_mean", "%.2f") + " ± " + number("psnr_std", "%.2f")
             } ?? "–"
             out += "| \(name) | \(try f.stringAttribute("dataset", at: g) ?? "") | \(try f.stringAttribute("corruption", at: g) ?? "") "
-                + "| \(try number("loss", "%.5f")) | \(psnr) | \(try number("accuracy", "%.2f%%", scale: 100)) |\n"
+                + "| \(try number("loss", "%.5f"))\(try f.doubleAttribute("neg_elbo", at: g).map { String(format: " (−ELBO %.2f per image)", $0) } ?? "") | \(psnr) | \(try number("accuracy", "%.2f%%", scale: 100)) |\n"
         }
         return out
     }
@@ -67,7 +68,8 @@ public enum RunReport {
     @discardableResult
     public static func write(runPath: String, to reportPath: String? = nil, figures: [(String, String)] = []) throws -> String {
         let out = reportPath ?? ((runPath as NSString).deletingPathExtension + ".md")
-        let text = try markdown(path: runPath, figures: figures)
+        let text = try GANRun.isGANRun(runPath) ? GANReport.markdown(path: runPath, figures: figures)
+                                                : markdown(path: runPath, figures: figures)
         let temp = out + ".tmp"
         try text.write(toFile: temp, atomically: false, encoding: .utf8)
         guard rename(temp, out) == 0 else { throw RunError("\(out): cannot write the report") }

@@ -29,6 +29,9 @@ extension H5File {
 
     /// The run's specification; a clear error for HDF5 files that are not runs.
     func readRunSpec() throws -> RunSpec {
+        if let model = try stringAttribute("model"), try stringAttribute("gan_spec") != nil {
+            throw RunError("\(path) is a GAN run (\(model)): it has no encoder; use ae generate, ae score or ae report")
+        }
         guard try stringAttribute("format") == "ae-run", let json = try stringAttribute("run_spec") else {
             throw RunError("\(path) is not an ae run file (no format=ae-run / run_spec attributes)")
         }

@@ -91,7 +91,10 @@ public final class TrainingRun {
             epochsThisSession += 1
             if writesFile {
                 let checkpoint = trainer.checkpoint()
-                try RunFile.update(at: path) { try $0.writeCheckpoint(checkpoint, of: trainer.model, status: "running") }
+                try RunFile.update(at: path) {
+                    try $0.writeCheckpoint(checkpoint, of: trainer.model, status: "running")
+                    try $0.writeVAEHistory(trainer.lastVAEObjective, epoch: record.epoch, model: spec.model)
+                }
             }
             observer.onEpoch?(record)
         }
@@ -106,11 +109,13 @@ public final class TrainingRun {
         let result = trainer.evaluate(data.test)
         let latents = Evaluator(model: model).encode(data.test, batchSize: model.networks[0].maxBatch)
         let status = trainer.stoppedEarly ? "stopped-early" : "finished"
+        let vae = spec.model.isVAE ? trainer.vaeObjective(data.test) : nil
         try RunFile.update(at: path) { f in
             try f.writeCheckpoint(checkpoint, of: model, status: status)
             try f.writeParameters(model.parameterValues, of: model, under: "/model")
             try f.writeMetrics(result, split: "test", labels: data.test.labels, classes: spec.model.classes,
                                dataset: spec.dataset, corruption: nil)
+            try f.writeVAEMetrics(vae, split: "test", model: spec.model)
             if !latents.isEmpty {
                 try f.writeLatents(latents, split: "test", latent: spec.model.latent, labels: data.test.labels)
             }

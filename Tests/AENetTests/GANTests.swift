@@ -1,4 +1,5 @@
 import AENet
+import Foundation
 import Kernels
 import TestSupport
 import XCTest
@@ -52,6 +53,53 @@ final class GANTests: XCTestCase {
         // The losses at initialisation: D outputs ≈ 1/2, so both are near their chance values 2 ln 2 and ln 2.
         XCTAssertEqual(t.discriminatorLossAndGradient([0, 1, 2]).loss, 2 * log(2), accuracy: 0.5)
         XCTAssertEqual(t.generatorLossAndGradient(), log(2), accuracy: 0.5)
+    }
+
+    /// The DCGAN-style pair on 8×8 images (channels 3, 4: 8 → 4 → 2 and back), tanh so differences are exact.
+    func testConvGeneratorAndDiscriminatorGradientsMatchFiniteDifferences() throws {
+        let t = try trainer {
+            $0.architecture = .conv; $0.noise = 3; $0.hidden = [3, 4]; $0.activation = .tanh; $0.batchSize = 2
+        }
+        XCTAssertEqual(t.gan.generator.outputDims, Dims(1, 8, 8))
+        XCTAssertTrue(t.gan.generator.layers.contains { ($0 as? Convolution)?.kind == .transposed })
+        XCTAssertTrue(t.gan.discriminator.layers.contains { ($0 as? Convolution)?.stride == 2 })
+        // The generator's first layer sits five layers from the loss: its directional derivative is ~1e-3, so a
+        // larger step keeps the float32 loss difference well above rounding (tanh keeps the O(h²) error small).
+        checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+        checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1]).loss }
+    }
+
+    /// The same at MNIST scale (28×28, batch 64, the k4 s2 geometry of gan-conv with fewer channels): the conv
+    /// kernels take their batched paths here, which the 8×8 check does not reach.
+    func testConvGradientsAtMNISTScale() throws {
+        var c = GANConfig(architecture: .conv)
+        (c.hidden, c.noise, c.batchSize, c.activation) = ([8, 16], 10, 64, .tanh)
+        let set = ImageSet(images: randomFloats(64 * 784, in: 0..<1, seed: 3), labels: [Int32](repeating: 0, count: 64),
+                           dims: Dims(1, 28, 28))
+        let t = try GANTrainer(gan: try GAN(c), train: set)
+        checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+        checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient(Array(0..<64)[...]).loss }
+    }
+
+    /// MNIST-sized DCGAN pair: the layer shapes of the issue (z → 128·7·7, ConvT 128→64→1; Conv 1→64→128, Linear → 1).
+    func testConvArchitectureOnMNISTShapes() throws {
+        let gan = try GAN(GANConfig(architecture: .conv))
+        try gan.prepare(batch: 2)
+        XCTAssertEqual(gan.generator.outputDims, Dims(1, 28, 28))
+        XCTAssertEqual(gan.discriminator.outputDims, .features(1))
+        let shapes = gan.namedParameters.filter { $0.0.hasSuffix("weight") }.map { $0.1.shape }
+        XCTAssertEqual(shapes, [[6272, 64], [128, 64, 4, 4], [64, 1, 4, 4], [64, 1, 4, 4], [128, 64, 4, 4], [1, 6272]])
+        XCTAssertThrowsError(try GAN({ var c = GANConfig(architecture: .conv); c.image = Dims(1, 30, 30); return c }()))
+    }
+
+    func testConfigRoundTripsThroughJSON() throws {
+        var c = GANConfig(architecture: .conv)
+        c.activation = .leakyRelu(slope: 0.1)
+        c.discriminatorSteps = 3
+        let back = try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c))
+        XCTAssertEqual(back, c)
+        XCTAssertEqual(GANConfig.activation(named: "leakyrelu"), .leakyRelu(slope: 0.2))
+        XCTAssertNil(GANConfig.activation(named: "leakyrelu:x"))
     }
 
     func testShortTrainingStaysFiniteAndMovesTheDiscriminator() throws {

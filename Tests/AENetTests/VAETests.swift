@@ -63,7 +63,11 @@ final class VAETests: XCTestCase {
         }
         XCTAssertNil(try Model(ModelConfig(kind: .mlp)).vaeSampler)
         XCTAssertEqual(ModelConfig.Kind(rawValue: "vae-mlp"), .vaeMLP)
-        XCTAssertEqual(ModelConfig.Kind(rawValue: "vae-conv"), .vaeConv)
+        XCTAssertEqual(ModelConfig.Kind(rawValue: "vae-cnn"), .vaeConv)
+        XCTAssertEqual(ModelConfig.Kind(name: "vae-conv"), .vaeConv)  // the first name stays an alias
+        XCTAssertNil(ModelConfig.Kind(rawValue: "vae-conv"))
+        let old = try JSONDecoder().decode([ModelConfig.Kind].self, from: Data(#"["vae-conv","vae-mlp"]"#.utf8))
+        XCTAssertEqual(old, [.vaeConv, .vaeMLP])
     }
 
     /// In evaluation the encoder returns μ (the first half of the last Linear's output), deterministically;

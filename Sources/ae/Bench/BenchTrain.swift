@@ -10,7 +10,7 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Measure training throughput (img/s) and peak memory of a model (Adam, MSE, synthetic data).")
 
-    @Option(help: "Model: \(ModelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Model: \(Train.modelNames.joined(separator: ", ")) (GANs: one discriminator + one generator step).")
     var model: String = "cnn3"
     @Option(help: "Batch size.") var batch: Int = 128
     @Option(help: "Latent size.") var latent: Int = 32
@@ -22,8 +22,8 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Print one JSON line.") var json = false
 
     func validate() throws {
-        guard ModelConfig.Kind(rawValue: model) != nil else {
-            throw ValidationError("--model must be one of \(ModelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
+        guard ModelConfig.Kind(name: model) != nil || GANConfig.Architecture(rawValue: model) != nil else {
+            throw ValidationError("--model must be one of \(Train.modelNames.joined(separator: ", ")), got '\(model)'")
         }
         guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be in 1...100000, got \(batch)") }
         guard (1...100_000).contains(steps), (0...10_000).contains(warmup), (1...100).contains(repeats) else {
@@ -34,24 +34,34 @@ struct BenchTrain: ParsableCommand {
 
     func run() throws {
         try kernel.apply()
-        let kind = ModelConfig.Kind(rawValue: model)!
-        let config = ModelConfig(kind: kind, latent: latent, hidden: try parseHidden(hidden), classes: 10)
         // Synthetic images: enough distinct batches that the data is not cache-resident.
-        let images = 8 * batch, dims = config.input
+        let images = 8 * batch, dims = Dims(1, 28, 28)
         var pixels = [Float](repeating: 0, count: images * dims.count)
         pixels.withUnsafeMutableBufferPointer { Random.uniform($0, seed: 1) }
         let set = ImageSet(images: pixels, labels: (0..<images).map { Int32($0 % 10) }, dims: dims)
-        var train = TrainConfig()
-        train.batchSize = batch
-        train.optimizer = OptimizerConfig(kind: .adam, learningRate: 1e-3)
-        let trainer = try Trainer(model: try Model(config), config: train, train: set, validation: nil)
+        let step: (Range<Int>) -> Void, parameters: Int
+        if let architecture = GANConfig.Architecture(rawValue: model) {
+            // The issue's pair (default widths / channels), noise = --latent, Adam lr 2e-4 β1 0.5.
+            var c = GANConfig(architecture: architecture)
+            c.noise = latent
+            c.batchSize = batch
+            let trainer = try GANTrainer(gan: try GAN(c), train: set)
+            (step, parameters) = ({ _ = trainer.benchmarkStep(indices: $0) }, trainer.gan.parameterCount)
+        } else {
+            let config = ModelConfig(kind: ModelConfig.Kind(name: model)!, latent: latent, hidden: try parseHidden(hidden), classes: 10)
+            var train = TrainConfig()
+            train.batchSize = batch
+            train.optimizer = OptimizerConfig(kind: .adam, learningRate: 1e-3)
+            let trainer = try Trainer(model: try Model(config), config: train, train: set, validation: nil)
+            (step, parameters) = ({ _ = trainer.benchmarkStep(indices: $0) }, trainer.model.parameterCount)
+        }
         let batches = images / batch
-        var step = 0
+        var done = 0
         func runSteps(_ n: Int) {
             for _ in 0..<n {
-                let start = (step % batches) * batch
-                _ = trainer.benchmarkStep(indices: start..<(start + batch))
-                step += 1
+                let start = (done % batches) * batch
+                step(start..<(start + batch))
+                done += 1
             }
         }
         runSteps(warmup)
@@ -64,11 +74,11 @@ struct BenchTrain: ParsableCommand {
         rates.sort()
         let median = rates[rates.count / 2], rssMB = Double(peakResidentBytes()) / 1_048_576
         if json {
-            print("{\"model\":\"\(model)\",\"batch\":\(batch),\"latent\":\(latent),\"threads\":\(KernelRuntime.threads),\"isa\":\"\(KernelRuntime.isa)\",\"images_per_second\":\(median),\"peak_rss_mb\":\(rssMB),\"parameters\":\(trainer.model.parameterCount)}")
+            print("{\"model\":\"\(model)\",\"batch\":\(batch),\"latent\":\(latent),\"threads\":\(KernelRuntime.threads),\"isa\":\"\(KernelRuntime.isa)\",\"images_per_second\":\(median),\"peak_rss_mb\":\(rssMB),\"parameters\":\(parameters)}")
         } else {
             print("\(model) latent \(latent), batch \(batch), \(KernelRuntime.threads) threads, \(KernelRuntime.isa): "
                   + String(format: "%.0f img/s (median of %d × %d steps), peak RSS %.0f MB, %d parameters",
-                           median, repeats, steps, rssMB, trainer.model.parameterCount))
+                           median, repeats, steps, rssMB, parameters))
         }
     }
 }

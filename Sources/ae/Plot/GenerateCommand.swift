@@ -53,27 +53,40 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try kernel.apply()
-        let trained = try TrainedModel(path: output.run)
-        guard trained.spec.model.isAutoencoder else {
-            throw RunError("\(output.run) is a classifier; `ae generate` needs an autoencoder run (its decoder)")
-        }
-        let train = try trained.data(dataDir: dataDir).train
-        guard train.dims.c == 1 else { throw RunError("image grids show grayscale images; \(output.run) has \(train.dims) images") }
-        let samples = try trained.sample(n: count, seed: seed, fitGaussian: fitGaussian ? train : nil)
+        let (samples, train, distribution) = try draw()
         let nearest = try TrainedModel.nearestTraining(samples.images, in: train)
         let psnr = nearest.psnr
         let summary = PSNRSummary(psnr)
-        let distribution = fitGaussian ? "N(μ, diag σ²) fitted on the training codes" : "N(0, I)"
         let groupName = name ?? "\(samples.distributionName)-seed\(seed)"
         let grid = try ImageGrid(images: samples.images, count: count, imageHeight: train.dims.h, imageWidth: train.dims.w,
                                  columns: columns ?? Int(Double(count).squareRoot().rounded(.up)),
                                  captions: psnr.map { String(format: "%.1f dB", $0) },
                                  title: "\(count) samples, z ~ \(distribution) — \(runName)")
         try output.write(grid, suffix: "generated-\(groupName)")
-        try trained.storeGenerated(samples, nearest: nearest, name: groupName)
+        try TrainedModel.storeGenerated(samples, nearest: nearest, name: groupName, in: output.run)
         print(String(format: "%d samples, z ~ %@: PSNR to the nearest of %d training images %.2f ± %.2f dB (mean ± std)",
                      count, distribution as NSString, train.count, summary.mean, summary.std))
         print("stored under /generated/\(groupName) in \(output.run)")
+    }
+
+    /// The samples, the run's training images and a description of z: decoder samples of an autoencoder run,
+    /// or generator samples of a GAN run.
+    private func draw() throws -> (GeneratedSamples, ImageSet, String) {
+        if try GANRun.isGANRun(output.run) {
+            guard !fitGaussian else { throw RunError("--fit-gaussian fits the encoder's codes; \(output.run) is a GAN (no encoder)") }
+            let gan = try TrainedGAN(path: output.run)
+            let train = try gan.data(dataDir: dataDir).train
+            guard train.dims.c == 1 else { throw RunError("image grids show grayscale images; \(output.run) has \(train.dims) images") }
+            return (try gan.sample(n: count, seed: seed), train, "N(0, I) through the generator (\(gan.weights))")
+        }
+        let trained = try TrainedModel(path: output.run)
+        guard trained.spec.model.isAutoencoder else {
+            throw RunError("\(output.run) is a classifier; `ae generate` needs an autoencoder run (its decoder) or a GAN run")
+        }
+        let train = try trained.data(dataDir: dataDir).train
+        guard train.dims.c == 1 else { throw RunError("image grids show grayscale images; \(output.run) has \(train.dims) images") }
+        let samples = try trained.sample(n: count, seed: seed, fitGaussian: fitGaussian ? train : nil)
+        return (samples, train, fitGaussian ? "N(μ, diag σ²) fitted on the training codes" : "N(0, I)")
     }
 
     private var runName: String { URL(fileURLWithPath: output.run).deletingPathExtension().lastPathComponent }

@@ -4,7 +4,7 @@ import Foundation
 
 /// Training progress: a live one-line bar on a terminal, plain log lines per epoch otherwise (CI, pipes).
 final class ProgressReporter {
-    private let live = isatty(STDERR_FILENO) != 0
+    let live = isatty(STDERR_FILENO) != 0
     private var lastDraw = 0.0
     private let autoencoder: Bool
     private let start = Date()
@@ -16,7 +16,7 @@ final class ProgressReporter {
                              onEpoch: { [unowned self] in self.epoch($0) })
     }
 
-    private func step(_ p: StepProgress) {
+    func step(_ p: StepProgress) {
         let now = Date().timeIntervalSince(start)
         guard now - lastDraw > 0.1 || p.step == p.steps else { return }
         lastDraw = now

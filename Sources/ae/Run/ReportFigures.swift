@@ -10,6 +10,7 @@ enum ReportFigures {
     /// The training history always; for autoencoders the best and worst test reconstructions; the test
     /// confusion matrix for classifiers; PCA / t-SNE scatters when those analyses are in the file.
     static func draw(runPath: String, dataDir: String? = nil) throws -> [(String, String)] {
+        if try GANRun.isGANRun(runPath) { return try GANFigures.draw(runPath: runPath) }
         var figures: [(String, String)] = []
         func save(_ figure: any Figure, _ suffix: String, _ caption: String) throws {
             let path = RunFigures.defaultOutputPath(run: runPath, suffix: suffix)

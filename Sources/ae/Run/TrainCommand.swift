@@ -13,16 +13,19 @@ struct Train: ParsableCommand {
         abstract: "Train an autoencoder or classifier; the run (checkpoints, history, metrics, latents) goes to one HDF5 file.",
         discussion: "Interrupted runs (Ctrl-C, kill -9) continue with `ae train --resume RUN.h5` and end with the same weights.")
 
-    @Option(help: "Model: \(ModelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var model: String = "cnn3"
+    @Option(help: "Model: \(Train.modelNames.joined(separator: ", ")) (vae-conv = vae-cnn).") var model: String = "cnn3"
     @Option(help: "Dataset: mnist, fashion-mnist, kmnist, k49 or a directory of IDX/.npy/.npz files.") var dataset: String = "mnist"
     @Option(help: "Directory holding the shipped datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
-    @Option(help: "Latent size (autoencoders).") var latent: Int = 32
+    @Option(help: "Latent size (autoencoders, default 32) or noise size (GANs, default 100).") var latent: Int?
     @Option(help: "Hidden widths for mlp/vae-mlp/classifier, comma-separated (default mlp 512,128; classifier 512).") var hidden: String?
     @Option(help: "Hidden activation: relu, leakyrelu, tanh, sigmoid.") var activation: String = "relu"
-    @Option(help: "Dropout probability after hidden activations.") var dropout: Float = 0
-    @Option(help: "Epochs.") var epochs: Int = 10
-    @Option(help: "Mini-batch size.") var batch: Int = 128
-    @Option(help: "Learning rate.") var lr: Float = 1e-3
+    @Option(help: "Dropout probability after hidden activations (GANs: the discriminator's).") var dropout: Float = 0
+    @Option(help: "Epochs (default 10; with --resume: a new total for this session, e.g. to train longer).") var epochs: Int?
+    @Option(help: "Mini-batch size (default 128; GANs 64).") var batch: Int?
+    @Option(help: "Learning rate (default 1e-3; GANs 2e-4).") var lr: Float?
+    @Option(help: "Adam β1 (default 0.9; GANs 0.5).") var beta1: Float?
+    @Option(help: "GAN: discriminator steps per generator step (k).") var dSteps: Int = 1
+    @Option(help: "GAN: target for real images in D's loss (0.9 = one-sided label smoothing).") var realLabel: Float = 1
     @Option(help: "Optimizer: gd (full batch), sgd, adam, adamw.") var optimizer: String = "adam"
     @Option(help: "SGD momentum.") var momentum: Float = 0
     @Option(help: "Learning-rate schedule: constant, linear[:final], exp:gamma.") var schedule: String = "constant"
@@ -50,8 +53,8 @@ struct Train: ParsableCommand {
     @OptionGroup var kernel: KernelOptions
 
     func validate() throws {
-        guard ModelConfig.Kind(rawValue: model) != nil else {
-            throw ValidationError("--model must be one of \(ModelConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(model)'")
+        guard ModelConfig.Kind(name: model) != nil || GANConfig.Architecture(rawValue: model) != nil else {
+            throw ValidationError("--model must be one of \(Train.modelNames.joined(separator: ", ")), got '\(model)'")
         }
         guard ModelConfig.HiddenActivation(rawValue: activation) != nil else {
             throw ValidationError("--activation must be relu, leakyrelu, tanh or sigmoid, got '\(activation)'")
@@ -66,14 +69,15 @@ struct Train: ParsableCommand {
         if let h = hidden { _ = try parseHidden(h) }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
         if resume != nil, out != nil { throw ValidationError("--resume continues its own file; drop --out") }
+        if model.hasPrefix("gan-") { try validateGAN() }
     }
 
     func spec() throws -> RunSpec {
         var train = TrainConfig()
-        train.epochs = epochs
-        train.batchSize = batch
-        train.optimizer = OptimizerConfig(kind: OptimizerConfig.Kind(rawValue: optimizer)!, learningRate: lr, momentum: momentum,
-                                          weightDecay: weightDecay)
+        train.epochs = epochs ?? 10
+        train.batchSize = batch ?? 128
+        train.optimizer = OptimizerConfig(kind: OptimizerConfig.Kind(rawValue: optimizer)!, learningRate: lr ?? 1e-3, momentum: momentum,
+                                          beta1: beta1 ?? 0.9, weightDecay: weightDecay)
         train.schedule = Schedule(parsing: schedule)!
         train.loss = TrainConfig.LossKind(rawValue: loss)!
         train.l1 = l1
@@ -85,8 +89,8 @@ struct Train: ParsableCommand {
         train.window = window
         train.tolerance = tolerance
         train.seed = seed
-        let kind = ModelConfig.Kind(rawValue: model)!
-        let config = ModelConfig(kind: kind, latent: latent, hidden: try hidden.map(parseHidden) ?? [], classes: 10,
+        let kind = ModelConfig.Kind(name: model)!
+        let config = ModelConfig(kind: kind, latent: latent ?? 32, hidden: try hidden.map(parseHidden) ?? [], classes: 10,
                                  dropout: dropout, activation: ModelConfig.HiddenActivation(rawValue: activation)!)
         return RunSpec(model: config, train: train, dataset: dataset, validationFraction: validation,
                        trainLimit: trainLimit, testLimit: testLimit)
@@ -105,10 +109,14 @@ struct Train: ParsableCommand {
 
     private func train(session: DistributedSession?) throws {
         try kernel.apply(session: session)
+        if try resume.map(GANRun.isGANRun) ?? model.hasPrefix("gan-") {
+            guard session == nil else { throw ValidationError("--distributed trains autoencoders and classifiers, not GANs") }
+            return try runGAN()
+        }
         let writes = session?.isLeader ?? true
         let run: TrainingRun
         if let resume {
-            run = try TrainingRun.resume(at: resume, dataDir: dataDir, writesFile: writes)
+            run = try TrainingRun.resume(at: resume, dataDir: dataDir, epochs: epochs, writesFile: writes)
             if writes { print("resuming \(resume) after epoch \(run.trainer.epoch) of \(run.spec.train.epochs)") }
         } else {
             let s = try spec()

@@ -1,0 +1,66 @@
+/// Everything needed to continue GAN training exactly where an epoch ended: both networks, both Adam states and
+/// the step counters that index the noise streams.
+public struct GANCheckpoint: Sendable {
+    public var epoch: Int
+    public var discriminatorStep: UInt64
+    public var generatorStep: UInt64
+    /// Parameters of both networks by qualified name ("generator.0.weight", "discriminator.3.bias").
+    public var parameters: [String: [Float]]
+    /// Adam moments of both optimisers ("<parameter>.m", "<parameter>.v"; the names are disjoint).
+    public var optimizerState: [String: [Float]]
+    public var discriminatorOptimizerStep: Int
+    public var generatorOptimizerStep: Int
+    public var history: [GANEpochRecord]
+
+    public init(epoch: Int, discriminatorStep: UInt64, generatorStep: UInt64, parameters: [String: [Float]],
+                optimizerState: [String: [Float]], discriminatorOptimizerStep: Int, generatorOptimizerStep: Int,
+                history: [GANEpochRecord]) {
+        self.epoch = epoch
+        self.discriminatorStep = discriminatorStep
+        self.generatorStep = generatorStep
+        self.parameters = parameters
+        self.optimizerState = optimizerState
+        self.discriminatorOptimizerStep = discriminatorOptimizerStep
+        self.generatorOptimizerStep = generatorOptimizerStep
+        self.history = history
+    }
+}
+
+extension GAN {
+    /// Current parameter values of both networks by qualified name.
+    public var parameterValues: [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.0, $0.1.value.array) })
+    }
+
+    /// Loads both networks; every parameter must be present, finite and of its exact size.
+    public func load(parameters values: [String: [Float]]) throws {
+        for (name, p) in namedParameters {
+            guard let v = values[name] else { throw NetworkError("parameter \(name) is missing") }
+            guard v.count == p.count else { throw NetworkError("parameter \(name) has \(v.count) values, expected \(p.count) (shape \(p.shape))") }
+            guard v.allSatisfy(\.isFinite) else { throw NetworkError("parameter \(name) contains NaN or infinity") }
+            p.value.assign(v)
+        }
+    }
+}
+
+extension GANTrainer {
+    /// The state at the end of the last completed epoch.
+    public func checkpoint() -> GANCheckpoint {
+        GANCheckpoint(epoch: epoch, discriminatorStep: discriminatorStep, generatorStep: generatorStep,
+                      parameters: gan.parameterValues,
+                      optimizerState: discriminatorOptimizer.state.merging(generatorOptimizer.state) { a, _ in a },
+                      discriminatorOptimizerStep: discriminatorOptimizer.step, generatorOptimizerStep: generatorOptimizer.step,
+                      history: history)
+    }
+
+    /// Continues from `c` (written by a trainer with the same configuration).
+    public func restore(_ c: GANCheckpoint) throws {
+        try gan.load(parameters: c.parameters)
+        try discriminatorOptimizer.restore(state: c.optimizerState, step: c.discriminatorOptimizerStep)
+        try generatorOptimizer.restore(state: c.optimizerState, step: c.generatorOptimizerStep)
+        epoch = c.epoch
+        discriminatorStep = c.discriminatorStep
+        generatorStep = c.generatorStep
+        history = c.history
+    }
+}

@@ -1,0 +1,129 @@
+import AEData
+import AENet
+import AERun
+import Foundation
+import TestSupport
+import XCTest
+
+/// GAN runs end to end (run file, resume, `ae train/generate/report/score`) and the classifier-based sample score.
+final class GANRunTests: XCTestCase {
+    func temporaryDirectory() throws -> String { try RunTestsSupport.temporaryDirectory(for: self) }
+
+    func spec(_ architecture: GANConfig.Architecture, hidden: [Int], epochs: Int, train: Int) -> GANRunSpec {
+        var c = GANConfig(architecture: architecture)
+        c.noise = 16
+        c.hidden = hidden
+        c.epochs = epochs
+        c.batchSize = 32
+        c.seed = 5
+        var s = GANRunSpec(gan: c, dataset: "mnist", trainLimit: train)
+        s.gridCount = 16
+        return s
+    }
+
+    /// `ae train --model gan-mlp`: both losses stay finite, the generator is never beaten outright (D(G(z)) stays
+    /// off 0), and the run file holds the history, the per-epoch grids and the final generator.
+    func testShortGANMLPCommandLineRun() throws {
+        let dir = try temporaryDirectory(), path = dir + "/g.h5"
+        let r = try RunTestsSupport.runAE(["train", "--model", "gan-mlp", "--hidden", "128,256", "--latent", "32", "--epochs", "3",
+                                           "--train-limit", "2000", "--lr", "5e-4", "--threads", "2", "--out", path])
+        XCTAssertEqual(r.status, 0, r.output)
+        try RunFile.read(at: path) { f in
+            XCTAssertEqual(try f.stringAttribute("model"), "gan-mlp")
+            XCTAssertEqual(try f.stringAttribute("status"), "finished")
+            let columns = try ["d_loss", "g_loss", "d_real", "d_fake"].map { try f.readDoubles("/history/\($0)").values }
+            for c in columns { XCTAssertEqual(c.count, 3); XCTAssertTrue(c.allSatisfy(\.isFinite), "\(columns)") }
+            XCTAssertTrue(columns[3].allSatisfy { $0 > 0.02 && $0 < 0.98 }, "D(G(z)) per epoch: \(columns[3])")
+            XCTAssertTrue(columns[2].allSatisfy { $0 > columns[3].min()! - 0.5 }, "D(x) \(columns[2])")
+            for e in 1...3 { XCTAssertEqual(try f.shape(of: "/samples/epoch_\(e)"), [64, 1, 28, 28]) }
+            XCTAssertTrue(f.isDataset("/model/generator.0.weight") && f.isDataset("/checkpoint/optimizer/generator.0.weight.m"))
+        }
+        for suffix in ["-samples.png", "-history.png", ".md"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/g" + suffix), suffix)
+        }
+        // A finished run trains on with a larger budget.
+        let more = try RunTestsSupport.runAE(["train", "--resume", path, "--epochs", "4", "--threads", "2"])
+        XCTAssertEqual(more.status, 0, more.output)
+        XCTAssertTrue(more.output.contains("resuming \(path) after epoch 3 of 4"), more.output)
+        XCTAssertEqual(try RunFile.read(at: path) { try $0.readDoubles("/history/d_fake").values.count }, 4)
+        let gen = try RunTestsSupport.runAE(["generate", path, "--n", "9", "--threads", "2"])
+        XCTAssertEqual(gen.status, 0, gen.output)
+        XCTAssertEqual(try RunFile.read(at: path) { try $0.shape(of: "/generated/normal-seed1/images") }, [9, 1, 28, 28])
+        XCTAssertEqual(try RunTestsSupport.runAE(["report", path]).status, 0)
+        // Nonsense gets a one-line error and a non-zero exit.
+        let cases: [([String], String)] = [
+            (["eval", path], "is a GAN run"),
+            (["generate", path, "--fit-gaussian"], "no encoder"),
+            (["score", path, "--classifier", path], "is a GAN run"),
+            (["train", "--model", "gan-conv", "--d-steps", "0", "--out", dir + "/x.h5"], "--d-steps must be >= 1"),
+            (["train", "--model", "gan-mlp", "--optimizer", "sgd", "--out", dir + "/x.h5"], "GANs train with adam"),
+        ]
+        for (args, expected) in cases {
+            let r = try RunTestsSupport.runAE(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.output.contains(expected), "\(args): \(r.output)")
+            XCTAssertEqual(r.output.split(separator: "\n").filter { $0.hasPrefix("Error") }.count, 1, r.output)
+        }
+    }
+
+    /// Stopping after an epoch and resuming from the file ends with bitwise the same weights, Adam state and history.
+    func testResumeMatchesUninterruptedRun() throws {
+        let dir = try temporaryDirectory()
+        for (name, s) in [("mlp", spec(.mlp, hidden: [32], epochs: 3, train: 320)), ("conv", spec(.conv, hidden: [4, 8], epochs: 2, train: 128))] {
+            let full = try GANRun.create(s, at: "\(dir)/\(name)-full.h5", overwrite: false)
+            XCTAssertTrue(try full.train())
+            let first = try GANRun.create(s, at: "\(dir)/\(name)-split.h5", overwrite: false)
+            XCTAssertFalse(try first.train(stopAfter: 1))
+            XCTAssertThrowsError(try TrainedModel(path: "\(dir)/\(name)-split.h5"))  // not an autoencoder run
+            let resumed = try GANRun.resume(at: "\(dir)/\(name)-split.h5")
+            XCTAssertEqual(resumed.trainer.epoch, 1)
+            XCTAssertTrue(try resumed.train())
+            let a = full.trainer.checkpoint(), b = resumed.trainer.checkpoint()
+            XCTAssertEqual(a.parameters, b.parameters, name)
+            XCTAssertEqual(a.optimizerState, b.optimizerState, name)
+            XCTAssertEqual(a.history.map(\.generatorLoss), b.history.map(\.generatorLoss), name)
+            // The reloaded generator reproduces the last stored grid bitwise.
+            let trained = try TrainedGAN(path: "\(dir)/\(name)-split.h5")
+            XCTAssertEqual(trained.weights, "/model")
+            let last = try XCTUnwrap(try GANRun.lastSamples(at: "\(dir)/\(name)-split.h5"))
+            XCTAssertEqual(last.epoch, s.gan.epochs)
+            XCTAssertEqual(try trained.sample(n: s.gridCount, seed: s.gridSeed).images, last.images)
+            XCTAssertEqual(try GANRun.history(at: "\(dir)/\(name)-split.h5").count, s.gan.epochs)
+        }
+    }
+
+    /// A quickly trained MNIST classifier scores real test digits high and noise or one repeated digit low.
+    func testClassifierScoreSeparatesRealDigitsFromNoise() throws {
+        let path = try temporaryDirectory() + "/clf.h5"
+        var t = TrainConfig()
+        t.epochs = 3
+        t.batchSize = 64
+        t.seed = 3
+        let run = try TrainingRun.create(RunSpec(model: ModelConfig(kind: .classifier, hidden: [128]), train: t, dataset: "mnist",
+                                                 trainLimit: 6000, testLimit: 1000), at: path, overwrite: false)
+        _ = try run.train()
+        let clf = try TrainedModel(path: path)
+        let test = run.data.test, d = test.dims.count
+        let real = Array(UnsafeBufferPointer(start: test.images.pointer, count: test.count * d))
+        let onReal = try SampleScore.compute(images: real, classifier: clf)
+        print("real: \(onReal.summary)")
+        XCTAssertGreaterThan(onReal.classifierScore, 5.5)  // 6.76 measured (a 3-epoch classifier is not very sure)
+        XCTAssertGreaterThan(onReal.meanMaxProbability, 0.85)
+        XCTAssertGreaterThan(onReal.classEntropy, 0.95 * log(10))
+        XCTAssertEqual(onReal.classHistogram.reduce(0, +), 1, accuracy: 1e-9)
+        let noise = try SampleScore.compute(images: randomFloats(1000 * d, in: 0..<1, seed: 9), classifier: clf)
+        print("noise: \(noise.summary)")
+        XCTAssertLessThan(noise.classifierScore, 2)  // 1.09 measured: noise is "one class" to the classifier
+        XCTAssertLessThan(noise.classEntropy, 0.5 * onReal.classEntropy)
+        // One digit repeated: every posterior equals the marginal, so KL = 0 and the score is exactly 1.
+        let copies = try SampleScore.compute(images: (0..<200).flatMap { _ in real.prefix(d) }, classifier: clf)
+        XCTAssertEqual(copies.classifierScore, 1, accuracy: 1e-6)
+        XCTAssertEqual(copies.classEntropy, 0)
+        // Training images are their own nearest neighbours: 100 dB (the cap for exact copies).
+        let train = run.data.train
+        let own = try SampleScore.compute(images: Array(UnsafeBufferPointer(start: train.images.pointer, count: 50 * d)),
+                                          classifier: clf, train: train)
+        XCTAssertEqual(try XCTUnwrap(own.nearestPSNRMean), 100, accuracy: 1e-9)
+        XCTAssertThrowsError(try SampleScore.compute(images: [0.5, 0.5], classifier: clf))
+    }
+}
