@@ -160,7 +160,7 @@ let package = Package(
             ]
         ),
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Kernels", "KernelsReference"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Kernels", "KernelsReference", "AEData"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsReference", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["AEData", "TestSupport"]),
         .testTarget(name: "AENetTests", dependencies: ["AENet", "Kernels", "KernelsReference", "TestSupport"]),

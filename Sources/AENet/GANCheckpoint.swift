@@ -28,19 +28,10 @@ public struct GANCheckpoint: Sendable {
 
 extension GAN {
     /// Current parameter values of both networks by qualified name.
-    public var parameterValues: [String: [Float]] {
-        Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.0, $0.1.value.array) })
-    }
+    public var parameterValues: [String: [Float]] { Model.values(of: namedParameters) }
 
     /// Loads both networks; every parameter must be present, finite and of its exact size.
-    public func load(parameters values: [String: [Float]]) throws {
-        for (name, p) in namedParameters {
-            guard let v = values[name] else { throw NetworkError("parameter \(name) is missing") }
-            guard v.count == p.count else { throw NetworkError("parameter \(name) has \(v.count) values, expected \(p.count) (shape \(p.shape))") }
-            guard v.allSatisfy(\.isFinite) else { throw NetworkError("parameter \(name) contains NaN or infinity") }
-            p.value.assign(v)
-        }
-    }
+    public func load(parameters values: [String: [Float]]) throws { try Model.load(values, into: namedParameters) }
 }
 
 extension GANTrainer {

@@ -3,6 +3,7 @@ import AENet
 import AERun
 import AEStudy
 import Foundation
+import TestSupport
 import XCTest
 
 /// `mpirun --oversubscribe -np 2 ae …` for real: a study shared by two ranks writes the same tables as one
@@ -14,12 +15,9 @@ final class DistributedTests: XCTestCase {
 
     override class func setUp() {
         super.setUp()
-        root = NSTemporaryDirectory() + "ae-mpi-tests-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        tinyDataset = root + "/tiny-mnist.h5"
-        let mnist = try! Dataset.load(.mnist)
-        try! Dataset(name: "tiny-mnist", train: mnist.train.subset(indices: Array(0..<500)), test: mnist.test.subset(indices: Array(0..<150)),
-                     sha256: mnist.sha256).writeHDF5(to: tinyDataset, overwrite: true)
+        let folder = TinyMNISTFolder(prefix: "ae-mpi-tests")
+        root = folder.root
+        tinyDataset = folder.dataset
     }
 
     override class func tearDown() {

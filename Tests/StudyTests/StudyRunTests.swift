@@ -4,6 +4,7 @@ import AERun
 @testable import AEStudy
 import Foundation
 import Kernels
+import TestSupport
 import XCTest
 
 /// Whole studies on a tiny MNIST extract (500 training, 150 test images, stored once as a dataset file so
@@ -15,12 +16,9 @@ final class StudyRunTests: XCTestCase {
 
     override class func setUp() {
         super.setUp()
-        root = NSTemporaryDirectory() + "ae-study-tests-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        tinyDataset = root + "/tiny-mnist.h5"
-        let mnist = try! Dataset.load(.mnist)
-        try! Dataset(name: "tiny-mnist", train: mnist.train.subset(indices: Array(0..<500)), test: mnist.test.subset(indices: Array(0..<150)),
-                     sha256: mnist.sha256).writeHDF5(to: tinyDataset, overwrite: true)
+        let folder = TinyMNISTFolder(prefix: "ae-study-tests")
+        root = folder.root
+        tinyDataset = folder.dataset
     }
 
     override class func tearDown() {
