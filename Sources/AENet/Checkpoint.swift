@@ -32,27 +32,33 @@ public struct TrainerCheckpoint: Sendable {
     }
 }
 
-extension Model {
+/// Something whose parameters are saved and restored by qualified name: an autoencoder or classifier
+/// (`Model`) or a GAN's two networks.
+public protocol ParameterOwner: AnyObject {
+    var namedParameters: [(String, Parameter)] { get }
+    /// Names the owner in error messages ("model", "GAN").
+    static var ownerName: String { get }
+}
+
+extension ParameterOwner {
     /// Current parameter values by qualified name.
-    public var parameterValues: [String: [Float]] { Self.values(of: namedParameters) }
-
-    /// Loads parameter values by qualified name; every parameter must be present, finite and of its exact size.
-    public func load(parameters values: [String: [Float]]) throws { try Self.load(values, into: namedParameters) }
-
-    /// The values of `named` by name (shared with the GAN, whose two networks are checkpointed the same way).
-    static func values(of named: [(String, Parameter)]) -> [String: [Float]] {
-        Dictionary(uniqueKeysWithValues: named.map { ($0.0, $0.1.value.array) })
+    public var parameterValues: [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.0, $0.1.value.array) })
     }
 
-    /// Assigns `values` to `named`, checking presence, size and finiteness before each assignment.
-    static func load(_ values: [String: [Float]], into named: [(String, Parameter)]) throws {
-        for (name, p) in named {
+    /// Loads parameter values by qualified name; every parameter must be present, finite and of its exact size.
+    public func load(parameters values: [String: [Float]]) throws {
+        for (name, p) in namedParameters {
             guard let v = values[name] else { throw NetworkError("parameter \(name) is missing") }
             guard v.count == p.count else { throw NetworkError("parameter \(name) has \(v.count) values, expected \(p.count) (shape \(p.shape))") }
             guard v.allSatisfy(\.isFinite) else { throw NetworkError("parameter \(name) contains NaN or infinity") }
             p.value.assign(v)
         }
     }
+}
+
+extension Model: ParameterOwner {
+    public static var ownerName: String { "model" }
 }
 
 extension Trainer {

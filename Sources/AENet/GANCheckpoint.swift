@@ -26,12 +26,8 @@ public struct GANCheckpoint: Sendable {
     }
 }
 
-extension GAN {
-    /// Current parameter values of both networks by qualified name.
-    public var parameterValues: [String: [Float]] { Model.values(of: namedParameters) }
-
-    /// Loads both networks; every parameter must be present, finite and of its exact size.
-    public func load(parameters values: [String: [Float]]) throws { try Model.load(values, into: namedParameters) }
+extension GAN: ParameterOwner {
+    public static var ownerName: String { "GAN" }
 }
 
 extension GANTrainer {

@@ -113,7 +113,7 @@ public final class GANRun {
         }
         try RunFile.update(at: path) { f in
             try f.writeGANCheckpoint(trainer.checkpoint(), of: trainer.gan, status: "finished")
-            try f.writeGANParameters(trainer.gan.parameterValues, of: trainer.gan, under: "/model")
+            try f.writeParameters(trainer.gan.parameterValues, of: trainer.gan, under: "/model")
         }
         return true
     }
@@ -135,7 +135,7 @@ public struct TrainedGAN {
             try gan.prepare(batch: batchSize)
             // A finished run resumed with a larger budget keeps its old /model until it finishes again.
             if f.exists("/model"), try f.stringAttribute("status") == "finished" {
-                try gan.load(parameters: try f.readGANParameters(of: gan, under: "/model"))
+                try gan.load(parameters: try f.readParameters(of: gan, under: "/model"))
                 return (spec, gan, "/model")
             }
             let c = try f.readGANCheckpoint(of: gan)

@@ -32,28 +32,9 @@ extension H5File {
         }
     }
 
-    func writeGANParameters(_ values: [String: [Float]], of gan: GAN, under group: String) throws {
-        for (name, p) in gan.namedParameters {
-            guard let v = values[name] else { continue }
-            try write("\(group)/\(name)", floats: v, shape: p.shape)
-        }
-    }
-
-    func readGANParameters(of gan: GAN, under group: String) throws -> [String: [Float]] {
-        var out: [String: [Float]] = [:]
-        for (name, p) in gan.namedParameters {
-            let object = "\(group)/\(name)"
-            guard isDataset(object) else { throw RunError("\(path): \(object) is missing") }
-            let (v, shape) = try readFloats(object)
-            guard shape == p.shape else { throw RunError("\(path): \(object) has shape \(shape), the GAN needs \(p.shape)") }
-            out[name] = v
-        }
-        return out
-    }
-
     func writeGANCheckpoint(_ c: GANCheckpoint, of gan: GAN, status: String) throws {
         let g = "/checkpoint"
-        try writeGANParameters(c.parameters, of: gan, under: "\(g)/model")
+        try writeParameters(c.parameters, of: gan, under: "\(g)/model")
         for (name, v) in c.optimizerState { try write("\(g)/optimizer/\(name)", floats: v, shape: [v.count]) }
         try setAttribute("epoch", int: Int64(c.epoch), at: g)
         try setAttribute("discriminator_step", int: Int64(c.discriminatorStep), at: g)
@@ -77,7 +58,7 @@ extension H5File {
         func int(_ key: String) throws -> Int64 { try intAttribute(key, at: g) ?? 0 }
         return GANCheckpoint(epoch: Int(epoch), discriminatorStep: UInt64(try int("discriminator_step")),
                              generatorStep: UInt64(try int("generator_step")),
-                             parameters: try readGANParameters(of: gan, under: "\(g)/model"), optimizerState: state,
+                             parameters: try readParameters(of: gan, under: "\(g)/model"), optimizerState: state,
                              discriminatorOptimizerStep: Int(try int("discriminator_optimizer_step")),
                              generatorOptimizerStep: Int(try int("generator_optimizer_step")), history: try readGANHistory())
     }

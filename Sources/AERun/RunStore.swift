@@ -41,21 +41,21 @@ extension H5File {
     // MARK: parameters
 
     /// One float32 dataset per parameter, shaped like the parameter, under `group`.
-    func writeParameters(_ values: [String: [Float]], of model: Model, under group: String) throws {
-        for (name, p) in model.namedParameters {
+    func writeParameters(_ values: [String: [Float]], of owner: some ParameterOwner, under group: String) throws {
+        for (name, p) in owner.namedParameters {
             guard let v = values[name] else { continue }
             try write("\(group)/\(name)", floats: v, shape: p.shape)
         }
     }
 
-    /// Reads every parameter of `model` from `group`, checking shapes.
-    func readParameters(of model: Model, under group: String) throws -> [String: [Float]] {
+    /// Reads every parameter of `owner` from `group`, checking shapes.
+    func readParameters<Owner: ParameterOwner>(of owner: Owner, under group: String) throws -> [String: [Float]] {
         var out: [String: [Float]] = [:]
-        for (name, p) in model.namedParameters {
+        for (name, p) in owner.namedParameters {
             let object = "\(group)/\(name)"
             guard isDataset(object) else { throw RunError("\(path): \(object) is missing") }
             let (v, shape) = try readFloats(object)
-            guard shape == p.shape else { throw RunError("\(path): \(object) has shape \(shape), the model needs \(p.shape)") }
+            guard shape == p.shape else { throw RunError("\(path): \(object) has shape \(shape), the \(Owner.ownerName) needs \(p.shape)") }
             out[name] = v
         }
         return out
