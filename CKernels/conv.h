@@ -10,6 +10,7 @@
 #ifndef CK_CONV_INTERNAL_H
 #define CK_CONV_INTERNAL_H
 #include "ck_internal.h"
+#include "gemm.h"
 
 typedef struct conv_geom {
     int64_t batch;
@@ -33,6 +34,49 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
 /// out[j] = sum_k a[k] b[j*ldb + k] for j < nb <= 4 (scalar reference in conv.c, SIMD in conv_simd.h).
 void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len);
 CK_ISA_PROTOS(void, ck_conv_dot4_impl, (float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len))
+
+/// zero-padded plane ((im_h + 2 pad) x pw, pw = im_w + 2 pad) = one image plane surrounded by `pad` zeros.
+void ck_conv_pad_plane(float *CK_RESTRICT padded, const float *CK_RESTRICT src, const conv_geom *g, int64_t pw);
+
+// MARK: implicit lowering (conv_implicit.c)
+
+/// One packed panel of the lowered matrix as runs along output rows: panel columns [at[t], at[t] + len[t])
+/// are len[t] floats `stride` apart from offset off[t] of each lowered row; columns from `valid` on are zero.
+typedef struct conv_runs {
+    int count;
+    int64_t valid, stride;
+    int64_t at[33], len[33], off[33];  // a panel has at most 32 columns, so at most 32 runs
+} conv_runs;
+
+/// The lowered matrix of one group as an implicit GEMM operand (gemm.h): `base` first, so the GEMM's
+/// pointer to it is a pointer to this.
+typedef struct conv_implicit {
+    ck_gemm_implicit base;
+    const float *padded;     // the group's planes, zero-padded to ph x pw, (b, c) order
+    const int64_t *row_off;  // per lowered row (c, ki, kj): c*ph*pw + ki*pw + kj
+    conv_geom g;
+    int64_t ph, pw;
+} conv_implicit;
+
+/// Workspace floats ck_conv_implicit_init needs for the group `g`.
+int64_t ck_conv_implicit_workspace(const conv_geom *g);
+/// Pads the group's images into `ws` and fills `ci`: the lowered matrix, or its transpose, as a GEMM operand,
+/// valid while `ws` is untouched. im == NULL: `ws` already holds this group's padded images.
+void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *g, float *ws, int transposed);
+
+/// Packs `rows` panel rows: dst[r*nr + column] from src + row_off[r] along `runs` (scalar reference here,
+/// SIMD in conv_simd.h).
+void ck_conv_pack_runs_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
+                                int64_t rows, const conv_runs *runs, int nr);
+CK_ISA_PROTOS(void, ck_conv_pack_runs_impl, (float *CK_RESTRICT dst, const float *CK_RESTRICT src,
+                                             const int64_t *row_off, int64_t rows, const conv_runs *runs, int nr))
+
+/// The transposed packing: dst[(at + i)*nr + j] = src[row_off[j] + off + i*stride] for j < valid (lowered
+/// rows), zero for valid <= j < nr, along runs of at most 16 pixels.
+void ck_conv_pack_runs_t_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
+                                  int64_t valid, const conv_runs *runs, int nr);
+CK_ISA_PROTOS(void, ck_conv_pack_runs_t_impl, (float *CK_RESTRICT dst, const float *CK_RESTRICT src,
+                                               const int64_t *row_off, int64_t valid, const conv_runs *runs, int nr))
 
 /// Threads for a data-movement loop of `items` pieces moving `floats` values in total (1 when small:
 /// waking the team costs more than copying a few thousand floats).

@@ -58,8 +58,7 @@ static int padded_fits(const conv_geom *g) {
     return (g->im_h + 2 * g->pad) * (g->im_w + 2 * g->pad) <= CONV_PAD_MAX;
 }
 
-/// pad ((im_h + 2 pad) x pw) = the plane surrounded by `pad` zeros.
-static void pad_plane(float *CK_RESTRICT pad, const float *CK_RESTRICT src, const conv_geom *g, int64_t pw) {
+void ck_conv_pad_plane(float *CK_RESTRICT pad, const float *CK_RESTRICT src, const conv_geom *g, int64_t pw) {
     const int64_t p = g->pad;
     memset(pad, 0, (size_t)(p * pw) * sizeof(float));
     for (int64_t h = 0; h < g->im_h; h++) {
@@ -126,7 +125,7 @@ void ck_conv_im2col(float *CK_RESTRICT col, const float *CK_RESTRICT im, const c
         float *dst = col + c * kk * n + b * plane_out;
         if (padded) {
             float pad[CONV_PAD_MAX];
-            pad_plane(pad, src_plane, g, pw);
+            ck_conv_pad_plane(pad, src_plane, g, pw);
             im2col_padded(dst, n, pad, pw, g);
         } else {
             im2col_clipped(dst, n, src_plane, &rh, &rw, g);

@@ -31,3 +31,80 @@ void CK_SUFFIX(ck_conv_dot4_impl)(float *out, const float *a, const float *b, in
     }
     for (int j = 0; j < nb; j++) out[j] = r[j];
 }
+
+/// Panel rows of the implicit lowering (conv_implicit.c): dst[r*nr + at + i] = src[row_off[r] + off + i*stride]
+/// along each run, zero from `valid` on. AVX-512 copies stride-1 and stride-2 runs with masked loads and
+/// stores (a stride-2 run is two loads and one even-lane permute per 16 outputs); masked loads never read
+/// past a run, so the last plane needs no slack. Other ISAs and strides take the element loop.
+void CK_SUFFIX(ck_conv_pack_runs_impl)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
+                                       int64_t rows, const conv_runs *runs, int nr) {
+#if VLEN == 16 && CK_ARCH_X86
+    if (runs->stride <= 2) {
+        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        for (int64_t r = 0; r < rows; r++, dst += nr) {
+            const float *base = src + row_off[r];
+            for (int t = 0; t < runs->count; t++) {
+                const float *s = base + runs->off[t];
+                float *d = dst + runs->at[t];
+                for (int64_t i = 0; i < runs->len[t]; i += 16) {
+                    const int64_t n = CK_MIN((int64_t)16, runs->len[t] - i);
+                    const __mmask16 out = (__mmask16)((1u << n) - 1u);
+                    __m512 v;
+                    if (runs->stride == 1) {
+                        v = _mm512_maskz_loadu_ps(out, s + i);
+                    } else {
+                        // Inputs 2i .. 2i + 2n - 2: lanes < 2n - 1 of the two 16-float loads.
+                        const int64_t span = 2 * n - 1;
+                        const __mmask16 lo = (__mmask16)(span >= 16 ? 0xFFFFu : (1u << span) - 1u);
+                        const __mmask16 hi = (__mmask16)(span <= 16 ? 0u : (1u << (span - 16)) - 1u);
+                        v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, s + 2 * i), even,
+                                                   _mm512_maskz_loadu_ps(hi, s + 2 * i + 16));
+                    }
+                    _mm512_mask_storeu_ps(d + i, out, v);
+                }
+            }
+            for (int64_t j = runs->valid; j < nr; j++) dst[j] = 0.0f;
+        }
+        return;
+    }
+#endif
+    ck_conv_pack_runs_impl_ref(dst, src, row_off, rows, runs, nr);
+}
+
+/// The transposed panel pieces of the implicit lowering (conv_implicit.c, pack_lowered_t): 16 pixels x nr
+/// lowered rows. AVX-512 gathers each lowered row's 16 pixels into one vector with masked loads (one per
+/// run, lanes [at, at + len)), then writes 16 x 16 blocks through the in-register transpose.
+void CK_SUFFIX(ck_conv_pack_runs_t_impl)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
+                                         int64_t valid, const conv_runs *runs, int nr) {
+#if VLEN == 16 && CK_ARCH_X86
+    if (runs->valid == 16 && runs->stride <= 2 && nr % 16 == 0) {
+        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        float tile[16 * 16] __attribute__((aligned(64)));
+        for (int64_t j0 = 0; j0 < nr; j0 += 16) {
+            for (int64_t i = 0; i < 16; i++) {
+                __m512 v = _mm512_setzero_ps();
+                for (int t = 0; j0 + i < valid && t < runs->count; t++) {
+                    const int64_t at = runs->at[t], len = runs->len[t];
+                    const __mmask16 lanes = (__mmask16)(((1u << len) - 1u) << at);
+                    const float *s = src + row_off[j0 + i] + runs->off[t];
+                    if (runs->stride == 1) {
+                        v = _mm512_mask_loadu_ps(v, lanes, s - at);  // lane l reads s[l - at]
+                    } else {
+                        // Lane l needs w[2l], w = s - 2 at: window elements 2 at .. 2 (at + len - 1) of 32.
+                        const float *w = s - 2 * at;
+                        const int64_t last = 2 * (at + len - 1);
+                        const uint32_t window = (last >= 31 ? ~0u : (1u << (last + 1)) - 1u) & ~((1u << (2 * at)) - 1u);
+                        const __m512 e = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps((__mmask16)window, w), even,
+                                                                _mm512_maskz_loadu_ps((__mmask16)(window >> 16), w + 16));
+                        v = _mm512_mask_mov_ps(v, lanes, e);
+                    }
+                }
+                _mm512_store_ps(tile + i * 16, v);
+            }
+            CK_SUFFIX(transpose16)(dst + j0, nr, tile, 16);
+        }
+        return;
+    }
+#endif
+    ck_conv_pack_runs_t_impl_ref(dst, src, row_off, valid, runs, nr);
+}

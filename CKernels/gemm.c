@@ -25,7 +25,7 @@ static void gemm_micro_ref(int64_t kc, const float *CK_RESTRICT ap, const float 
 
 void ck_gemm_config_ref(ck_gemm_config *cfg) {
     *cfg = (ck_gemm_config){.mr = REF_MR, .nr = REF_NR, .kc = 256, .mc = 512, .nc = 512, .micro = gemm_micro_ref,
-                            .pack_bt = NULL};
+                            .pack_bt = NULL, .pack_b = NULL};
 }
 
 // MARK: per-thread packing buffers
@@ -107,27 +107,73 @@ static void pack_a(float *CK_RESTRICT dst, const ck_gemm_view *a, int64_t r0, in
     }
 }
 
+/// Packs one NR-column micro-panel of a non-transposed B whose columns are not one contiguous run (the
+/// matrix edge, or a panel straddling two images of a segmented view): run by run, zero past `valid`.
+static void pack_b_panel_runs(float *CK_RESTRICT dst, const ck_gemm_view *b, int64_t r0, int64_t rows, int64_t c0,
+                              int64_t valid, int nr) {
+    int64_t run_off[32 + 1], run_len[32 + 1], runs = 0;
+    for (int64_t j = 0; j < valid; j += run_len[runs++]) {
+        run_off[runs] = view_col(b, c0 + j);
+        run_len[runs] = view_run(b, c0 + j, valid - j);
+    }
+    for (int64_t p = 0; p < rows; p++) {
+        const float *src = b->x + (r0 + p) * b->ld;
+        float *d = dst + p * nr;
+        for (int64_t r = 0, j = 0; r < runs; j += run_len[r++])
+            memcpy(d + j, src + run_off[r], (size_t)run_len[r] * sizeof(float));
+        for (int64_t j = valid; j < nr; j++) d[j] = 0.0f;
+    }
+}
+
+/// Non-transposed B: the panels that are one full contiguous run are packed row by row across the whole
+/// block (each source row read once, left to right, so the hardware prefetcher sees long streams instead of
+/// `rows` short ones per panel, and with vector moves instead of a memcpy call per panel row; measured on a
+/// 64x25088x288 GEMM whose B comes from DRAM, 1 thread: 13.7-18.2 -> 11.8-12.2 ms); the others run by run.
+static void pack_b_rows(float *CK_RESTRICT dst, const ck_gemm_view *b, int64_t r0, int64_t rows, int64_t c0,
+                        int64_t cols, int nr, ck_gemm_pack_b_fn pack_full) {
+    enum { CHUNK = 64 };  // panels per pass (nc / nr is at most 64 for every configuration)
+    for (int64_t q0 = 0; q0 < cols; q0 += (int64_t)CHUNK * nr) {
+        int64_t offset[CHUNK];  // per panel: column offset when it is one full run, else -1
+        const int64_t panels = CK_MIN((int64_t)CHUNK, (cols - q0 + nr - 1) / nr);
+        for (int64_t q = 0; q < panels; q++) {
+            const int64_t j = c0 + q0 + q * nr, valid = CK_MIN((int64_t)nr, cols - q0 - q * nr);
+            offset[q] = valid == nr && view_run(b, j, nr) == nr ? view_col(b, j) : -1;
+        }
+        float *block = dst + q0 * rows;
+        if (pack_full) {
+            pack_full(block, b->x + r0 * b->ld, b->ld, rows, offset, panels);
+        } else {
+            for (int64_t p = 0; p < rows; p++) {
+                const float *src = b->x + (r0 + p) * b->ld;
+                for (int64_t q = 0; q < panels; q++)
+                    if (offset[q] >= 0)
+                        for (int j = 0; j < nr; j++) block[q * nr * rows + p * nr + j] = src[offset[q] + j];
+            }
+        }
+        for (int64_t q = 0; q < panels; q++)
+            if (offset[q] < 0)
+                pack_b_panel_runs(block + q * nr * rows, b, r0, rows, c0 + q0 + q * nr,
+                                  CK_MIN((int64_t)nr, cols - q0 - q * nr), nr);
+    }
+}
+
 /// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(B) into NR-column micro-panels: panel q holds, for
 /// each row p, the NR values of columns q*NR .. q*NR+NR-1 (zero past `cols`).
 static void pack_b(float *CK_RESTRICT dst, const ck_gemm_view *b, int64_t r0, int64_t rows, int64_t c0,
-                   int64_t cols, int nr, ck_gemm_pack_bt_fn pack_bt) {
+                   int64_t cols, const ck_gemm_config *cfg) {
+    const int nr = cfg->nr;
+    const ck_gemm_pack_bt_fn pack_bt = cfg->pack_bt;
+    if (b->implicit) {
+        b->implicit->pack(b->implicit, dst, r0, rows, c0, cols, nr);
+        return;
+    }
+    if (!b->trans) {
+        pack_b_rows(dst, b, r0, rows, c0, cols, nr, cfg->pack_b);
+        return;
+    }
     for (int64_t q = 0; q < cols; q += nr, dst += nr * rows) {
         const int64_t valid = CK_MIN((int64_t)nr, cols - q);
-        if (!b->trans) {
-            // The panel's columns as contiguous runs (one for a plain matrix), then one copy per run and row.
-            int64_t run_off[32 + 1], run_len[32 + 1], runs = 0;
-            for (int64_t j = 0; j < valid; j += run_len[runs++]) {
-                run_off[runs] = view_col(b, c0 + q + j);
-                run_len[runs] = view_run(b, c0 + q + j, valid - j);
-            }
-            for (int64_t p = 0; p < rows; p++) {
-                const float *src = b->x + (r0 + p) * b->ld;
-                float *d = dst + p * nr;
-                for (int64_t r = 0, j = 0; r < runs; j += run_len[r++])
-                    memcpy(d + j, src + run_off[r], (size_t)run_len[r] * sizeof(float));
-                for (int64_t j = valid; j < nr; j++) d[j] = 0.0f;
-            }
-        } else if (pack_bt && valid == nr) {
+        if (pack_bt && valid == nr) {
             pack_bt(dst, b->x + (c0 + q) * b->ld + r0, b->ld, rows);
         } else {
             for (int64_t j = 0; j < valid; j++) {
@@ -205,7 +251,7 @@ static int gemm_serial(const ck_gemm_config *cfg, const ck_gemm_view *a, const c
             const float block_beta = pc == 0 ? beta : 1.0f;
             for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                 const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
-                pack_b(bp, b, pc, kc, jc, nc, cfg->nr, cfg->pack_bt);
+                pack_b(bp, b, pc, kc, jc, nc, cfg);
                 macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c, ic, jc);
             }
         }
@@ -236,7 +282,7 @@ static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, const ck_gemm_vi
             if (bp) {
                 for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                     const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
-                    pack_b(bp, b, pc, kc, jc, nc, cfg->nr, cfg->pack_bt);
+                    pack_b(bp, b, pc, kc, jc, nc, cfg);
                     macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c, ic, jc);
                 }
             }

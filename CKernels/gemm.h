@@ -19,12 +19,18 @@ typedef void (*ck_gemm_micro_fn)(int64_t kc, const float *CK_RESTRICT ap, const 
 /// (an in-register transpose; NULL where the ISA has none and the scalar loop in gemm.c does it).
 typedef void (*ck_gemm_pack_bt_fn)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld, int64_t rows);
 
+/// Packs full NR-column micro-panels of a non-transposed B row by row: for each row p < rows and panel
+/// q < panels, dst[q*rows*NR + p*NR + j] = src[p*ld + offset[q] + j] for j < NR.
+typedef void (*ck_gemm_pack_b_fn)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld, int64_t rows,
+                                  const int64_t *offset, int64_t panels);
+
 /// The register tile and cache blocking of one ISA's micro-kernel.
 typedef struct ck_gemm_config {
     int mr, nr;            // register tile
     int64_t kc, mc, nc;    // cache blocks: Ap block is mc x kc (L3), Bp block kc x nc (L2), micro-panel in L1
     ck_gemm_micro_fn micro;
     ck_gemm_pack_bt_fn pack_bt;  // may be NULL
+    ck_gemm_pack_b_fn pack_b;    // may be NULL
 } ck_gemm_config;
 
 void ck_gemm_config_ref(ck_gemm_config *cfg);
@@ -34,11 +40,21 @@ void ck_gemm_config_ref(ck_gemm_config *cfg);
 /// contiguous floats, run i starting at i*seg_stride: an NCHW tensor (batch, ch, plane) is the (ch,
 /// batch*plane) matrix {ld = plane, seg = plane, seg_stride = ch*plane}. Segmented views must not be
 /// transposed (the convolution needs none).
+/// An operand that is never stored: its packing function writes the requested block of op(B) straight into
+/// NR-column micro-panels (the layout pack_b produces, zero past `cols`). The convolution's lowered matrix
+/// is one (conv_implicit.c): packing from the images saves writing 9x the input and reading it back.
+typedef struct ck_gemm_implicit ck_gemm_implicit;
+struct ck_gemm_implicit {
+    void (*pack)(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows, int64_t c0,
+                 int64_t cols, int nr);
+};
+
 typedef struct ck_gemm_view {
     const float *x;
     int64_t ld;
     int trans;
     int64_t seg, seg_stride;
+    const ck_gemm_implicit *implicit;  // B only: when set, packs B instead of x/ld/trans/seg
 } ck_gemm_view;
 
 /// ck_sgemm on views (C is written through c.x). Same threading and determinism as ck_sgemm; sizes are

@@ -48,6 +48,18 @@ static void CK_SUFFIX(ck_gemm_micro)(int64_t kc, const float *CK_RESTRICT ap, co
     }
 }
 
+/// Full micro-panels of a plain B, row by row (ck_gemm_pack_b_fn); offset[q] < 0 marks a panel to skip.
+static void CK_SUFFIX(ck_gemm_pack_b)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
+                                      int64_t rows, const int64_t *offset, int64_t panels) {
+    for (int64_t p = 0; p < rows; p++, src += ld, dst += GEMM_NR)
+        for (int64_t q = 0; q < panels; q++) {
+            if (offset[q] < 0) continue;
+            float *d = dst + q * rows * GEMM_NR;
+            vf_store(d, vf_load(src + offset[q]));
+            vf_store(d + VLEN, vf_load(src + offset[q] + VLEN));
+        }
+}
+
 #if VLEN == 16 && CK_ARCH_X86
 /// dst[k*ldd + i] = src[i*lds + k] for i, k < 16: the 16x16 in-register transpose (unpack, then 64-bit and
 /// 128-bit lane shuffles).
@@ -104,6 +116,7 @@ void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->mc = GEMM_MR * (1024 / GEMM_MR);
     cfg->nc = GEMM_NR * 12;
     cfg->micro = CK_SUFFIX(ck_gemm_micro);
+    cfg->pack_b = CK_SUFFIX(ck_gemm_pack_b);
 #if VLEN == 16 && CK_ARCH_X86
     cfg->pack_bt = CK_SUFFIX(ck_gemm_pack_bt);
 #else
