@@ -142,29 +142,28 @@ static ck_gemm_view colside_view(const float *t, const conv_geom *g) {
 /// Column-side tensor = W · im2col(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
 /// `col_ready`: the lowered matrix of this image is already in the workspace. The bias is written first and
 /// the product added to it (beta = 1): one pass over the output instead of a separate bias pass.
-/// What a group's workspace holds after its weight gradient, for the data gradient that follows.
-typedef enum { WS_EMPTY, WS_LOWERED, WS_PADDED } ws_state;
-
-/// Whether the GEMMs can pack the lowered matrix straight from padded images (conv_implicit.c): whenever
+/// Whether the GEMM can pack the lowered matrix straight from padded images (conv_implicit.c): whenever
 /// those fit the workspace (always at the models' shapes; not for 1x1 images, say, where the padding
-/// outgrows the lowered matrix). Saves writing the matrix (kh*kw times the input) and reading it back.
+/// outgrows the lowered matrix).
 static int implicit_fits(const conv_geom *g) {
     const int64_t rows = g->im_c * g->kh * g->kw, n = g->batch * g->col_h * g->col_w;
     return ck_conv_implicit_workspace(g) <= (rows + g->col_c) * n;
 }
 
-/// Column-side tensor = W · lowered(image) + bias (Conv2d forward, ConvTranspose2d backward-data). `state`:
-/// what the weight gradient left in the workspace for this group. The bias is written first and the product
-/// added to it (beta = 1): one pass over the output instead of a separate bias pass.
+/// Column-side tensor = W · lowered(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
+/// `col_ready`: the weight gradient left this group's lowered matrix in the workspace. Otherwise the GEMM
+/// packs it from padded images (implicit_fits) instead of im2col writing it out (kh*kw times the input) for
+/// the packing to read back: measured 32.1 -> 30.7 ms for CNN5's forward convolutions at 2 threads.
+/// The bias is written first and the product added to it (beta = 1): one pass over the output.
 static int conv_lower(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
-                      float *ws, ws_state state) {
+                      float *ws, int col_ready) {
     const lowered l = lowered_of(g, ws);
     conv_implicit implicit;
     ck_gemm_view b = {.x = l.col, .ld = l.n};
-    if (state == WS_PADDED || (state == WS_EMPTY && implicit_fits(g))) {
-        ck_conv_implicit_init(&implicit, state == WS_PADDED ? NULL : im, g, ws, 0);
+    if (!col_ready && implicit_fits(g)) {
+        ck_conv_implicit_init(&implicit, im, g, ws);
         b = (ck_gemm_view){.implicit = &implicit.base};
-    } else if (state == WS_EMPTY) {
+    } else if (!col_ready) {
         ck_conv_im2col(l.col, im, g);
     }
     if (bias) ck_conv_fill_channels(out, bias, g->batch, g->col_c, l.plane);
@@ -211,32 +210,22 @@ static void weight_grad_dots(float *dw, const float *cm, const float *col, int64
     }
 }
 
-/// dW (col_c, rows) (+)= rows(column side) · lowered(image side)ᵀ: k runs over the group's pixels; groups
-/// after the first accumulate (beta = 1). Returns what it leaves in the workspace for the data gradient
-/// (the lowered matrix, or the padded images), or -1 on failure.
+/// dW (col_c, rows) (+)= rows(column side) · im2col(image side)ᵀ: k runs over the group's pixels; groups
+/// after the first accumulate (beta = 1). Leaves im2col(image side) in the workspace for the data gradient.
+/// (Packing the transpose straight from padded images, as conv_lower does, measured no faster here: the
+/// transposing pack costs what im2col saves.)
 static int conv_weight_grad(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws,
                             float beta) {
     const lowered l = lowered_of(g, ws);
+    ck_conv_im2col(l.col, im, g);
     // Skinny: measured at batch 128 (1->32 and 32->1, rows = 9), the dots take about half the GEMM's time.
     if (l.rows < 16 || g->col_c < 4) {
-        ck_conv_im2col(l.col, im, g);
         ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
         weight_grad_dots(dw, l.cm, l.col, g->col_c, l.rows, l.n, beta);
-        return WS_LOWERED;
+        return 0;
     }
-    conv_implicit implicit;
-    ck_gemm_view b = {.x = l.col, .ld = l.n, .trans = 1};
-    const int padded = implicit_fits(g);
-    if (padded) {
-        ck_conv_implicit_init(&implicit, im, g, ws, 1);
-        b = (ck_gemm_view){.implicit = &implicit.base};
-    } else {
-        ck_conv_im2col(l.col, im, g);
-    }
-    if (ck_sgemm_view(g->col_c, l.rows, l.n, 1.0f, colside_view(colside, g), b, beta,
-                      (ck_gemm_view){.x = dw, .ld = l.rows}))
-        return -1;
-    return padded ? WS_PADDED : WS_LOWERED;
+    return ck_sgemm_view(g->col_c, l.rows, l.n, 1.0f, colside_view(colside, g),
+                         (ck_gemm_view){.x = l.col, .ld = l.n, .trans = 1}, beta, (ck_gemm_view){.x = dw, .ld = l.rows});
 }
 
 /// Group `index` of the batch: its geometry and the offsets (in floats) of its first image on each side.
@@ -264,7 +253,7 @@ int ck_conv2d_forward(float *y, const float *x, const float *w, const float *bia
     if (prepare(&g, s, 0, workspace, y && x && w)) return -1;
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
-        if (conv_lower(y + p.col_off, x + p.im_off, w, bias, &p.g, workspace, WS_EMPTY)) return -1;
+        if (conv_lower(y + p.col_off, x + p.im_off, w, bias, &p.g, workspace, 0)) return -1;
     }
     return 0;
 }
@@ -276,7 +265,7 @@ int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, cons
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
-        if (dw && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f) < 0) return -1;
+        if (dw && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
         if (dx && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace)) return -1;
     }
     if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.col_c, g.col_h * g.col_w);
@@ -303,11 +292,9 @@ int ck_conv_transpose2d_backward(float *dx, float *dw, float *dbias, const float
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
-        // dW first: it leaves lowered(dy) or padded dy in the workspace, which dx's GEMM reads next.
-        const int state = dw ? conv_weight_grad(dw, x + p.col_off, dy + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)
-                             : WS_EMPTY;
-        if (state < 0) return -1;
-        if (dx && conv_lower(dx + p.col_off, dy + p.im_off, w, NULL, &p.g, workspace, (ws_state)state)) return -1;
+        // dW first: it leaves im2col(dy) in the workspace, which dx's GEMM reads next.
+        if (dw && conv_weight_grad(dw, x + p.col_off, dy + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
+        if (dx && conv_lower(dx + p.col_off, dy + p.im_off, w, NULL, &p.g, workspace, dw != NULL)) return -1;
     }
     if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.im_c, g.im_h * g.im_w);
     return 0;

@@ -60,9 +60,9 @@ typedef struct conv_implicit {
 
 /// Workspace floats ck_conv_implicit_init needs for the group `g`.
 int64_t ck_conv_implicit_workspace(const conv_geom *g);
-/// Pads the group's images into `ws` and fills `ci`: the lowered matrix, or its transpose, as a GEMM operand,
-/// valid while `ws` is untouched. im == NULL: `ws` already holds this group's padded images.
-void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *g, float *ws, int transposed);
+/// Pads the group's images into `ws` and fills `ci`: the lowered matrix as a GEMM operand, valid while `ws`
+/// is untouched.
+void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *g, float *ws);
 
 /// Packs `rows` panel rows: dst[r*nr + column] from src + row_off[r] along `runs` (scalar reference here,
 /// SIMD in conv_simd.h).
@@ -70,13 +70,6 @@ void ck_conv_pack_runs_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT
                                 int64_t rows, const conv_runs *runs, int nr);
 CK_ISA_PROTOS(void, ck_conv_pack_runs_impl, (float *CK_RESTRICT dst, const float *CK_RESTRICT src,
                                              const int64_t *row_off, int64_t rows, const conv_runs *runs, int nr))
-
-/// The transposed packing: dst[(at + i)*nr + j] = src[row_off[j] + off + i*stride] for j < valid (lowered
-/// rows), zero for valid <= j < nr, along runs of at most 16 pixels.
-void ck_conv_pack_runs_t_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
-                                  int64_t valid, const conv_runs *runs, int nr);
-CK_ISA_PROTOS(void, ck_conv_pack_runs_t_impl, (float *CK_RESTRICT dst, const float *CK_RESTRICT src,
-                                               const int64_t *row_off, int64_t valid, const conv_runs *runs, int nr))
 
 /// Threads for a data-movement loop of `items` pieces moving `floats` values in total (1 when small:
 /// waking the team costs more than copying a few thousand floats).

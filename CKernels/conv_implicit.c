@@ -58,32 +58,6 @@ static void pack_lowered(const ck_gemm_implicit *self, float *CK_RESTRICT dst, i
     }
 }
 
-/// The packing callback of the lowered matrix's transpose: pixels [r0, r0+rows) x lowered rows [c0, c0+cols)
-/// (the weight gradient: B = loweredᵀ). Pixels go 16 at a time, so each piece has at most 16 runs.
-static void pack_lowered_t(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows,
-                           int64_t c0, int64_t cols, int nr) {
-    const conv_implicit *ci = (const conv_implicit *)self;
-    const runs_fn copy = CK_PICK(runs_fn, ck_conv_pack_runs_t_impl);
-    for (int64_t q = 0; q < cols; q += nr, dst += nr * rows) {
-        const int64_t valid = CK_MIN((int64_t)nr, cols - q);
-        for (int64_t p = 0; p < rows; p += 16) {
-            const conv_runs runs = pixel_runs(ci, r0 + p, CK_MIN((int64_t)16, rows - p));
-            copy(dst + p * nr, ci->padded, ci->row_off + c0 + q, valid, &runs, nr);
-        }
-    }
-}
-
-void ck_conv_pack_runs_t_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
-                                  int64_t valid, const conv_runs *runs, int nr) {
-    for (int t = 0; t < runs->count; t++)
-        for (int64_t i = 0; i < runs->len[t]; i++) {
-            float *d = dst + (runs->at[t] + i) * nr;
-            const int64_t off = runs->off[t] + i * runs->stride;
-            for (int64_t j = 0; j < valid; j++) d[j] = src[row_off[j] + off];
-            for (int64_t j = valid; j < nr; j++) d[j] = 0.0f;
-        }
-}
-
 void ck_conv_pack_runs_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
                                 int64_t rows, const conv_runs *runs, int nr) {
     for (int64_t r = 0; r < rows; r++, dst += nr) {
@@ -94,13 +68,12 @@ void ck_conv_pack_runs_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT
     }
 }
 
-void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *g, float *ws, int transposed) {
+void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *g, float *ws) {
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t planes = padded_floats(g), items = g->batch * g->im_c;
     int64_t *row_off = (int64_t *)(void *)(ws + planes + (planes & 1));
-    *ci = (conv_implicit){.base = {.pack = transposed ? pack_lowered_t : pack_lowered}, .padded = ws,
-                          .row_off = row_off, .g = *g, .ph = ph, .pw = pw};
-    if (!im) return;  // already padded (with the offsets) by an earlier call on this group
+    *ci = (conv_implicit){.base = {.pack = pack_lowered}, .padded = ws, .row_off = row_off, .g = *g, .ph = ph,
+                          .pw = pw};
     for (int64_t r = 0; r < g->im_c * kk; r++) {
         const int64_t c = r / kk, ki = (r % kk) / g->kw, kj = r % g->kw;
         row_off[r] = c * ph * pw + ki * pw + kj;
