@@ -21,9 +21,10 @@ static double seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-typedef struct { const char *name; int transposed; int64_t in_c, size, out_c, stride, output_padding; } layer;
+typedef struct { const char *name; int transposed; int64_t in_c, size, out_c, stride, output_padding, kernel; } layer;
 
-/// CNN5's ten layers, then those of CNN3 it does not share (all 3x3, padding 1).
+/// CNN5's ten layers, then those of CNN3 it does not share (3x3, padding 1), then DCGAN's (4x4, padding 1;
+/// kernel 0 below means 3).
 static const layer layers[] = {
     {"cnn5 conv 1-32 s1 28", 0, 1, 28, 32, 1, 0},   {"cnn5 conv 32-32 s2 28", 0, 32, 28, 32, 2, 0},
     {"cnn5 conv 32-64 s1 14", 0, 32, 14, 64, 1, 0}, {"cnn5 conv 64-64 s2 14", 0, 64, 14, 64, 2, 0},
@@ -31,6 +32,8 @@ static const layer layers[] = {
     {"cnn5 convT 64-64 s1 7", 1, 64, 7, 64, 1, 0},  {"convT 64-32 s2 7", 1, 64, 7, 32, 2, 1},
     {"cnn5 convT 32-32 s1 14", 1, 32, 14, 32, 1, 0}, {"convT 32-1 s2 14", 1, 32, 14, 1, 2, 1},
     {"cnn3 conv 1-32 s2 28", 0, 1, 28, 32, 2, 0},   {"cnn3 conv 32-64 s2 14", 0, 32, 14, 64, 2, 0},
+    {"dcgan convT 128-64 k4 7", 1, 128, 7, 64, 2, 0, 4}, {"dcgan convT 64-1 k4 14", 1, 64, 14, 1, 2, 0, 4},
+    {"dcgan conv 1-64 k4 28", 0, 1, 28, 64, 2, 0, 4},    {"dcgan conv 64-128 k4 14", 0, 64, 14, 128, 2, 0, 4},
 };
 
 static float *random_floats(int64_t n, unsigned *state) {
@@ -46,10 +49,11 @@ int main(int argc, char **argv) {
     double total[2] = {0, 0};  // CNN5 forward, backward
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
         const layer l = layers[i];
-        ck_conv_shape s = {128, l.in_c, l.size, l.size, l.out_c, 3, 3, l.stride, 1, l.output_padding};
+        const int64_t k = l.kernel ? l.kernel : 3;
+        ck_conv_shape s = {128, l.in_c, l.size, l.size, l.out_c, k, k, l.stride, 1, l.output_padding};
         const int64_t out = l.transposed ? ck_conv_transpose2d_out_h(&s) : ck_conv2d_out_h(&s);
         const int64_t ws = l.transposed ? ck_conv_transpose2d_workspace_size(&s) : ck_conv2d_workspace_size(&s);
-        const int64_t nx = 128 * l.in_c * l.size * l.size, ny = 128 * l.out_c * out * out, nw = l.in_c * l.out_c * 9;
+        const int64_t nx = 128 * l.in_c * l.size * l.size, ny = 128 * l.out_c * out * out, nw = l.in_c * l.out_c * k * k;
         float *x = random_floats(nx, &state), *dy = random_floats(ny, &state), *w = random_floats(nw, &state);
         float *b = random_floats(l.out_c, &state), *y = malloc((size_t)ny * sizeof(float));
         float *dx = i == 0 ? NULL : malloc((size_t)nx * sizeof(float)), *dw = malloc((size_t)nw * sizeof(float));

@@ -77,6 +77,12 @@ static int make_geom(conv_geom *g, const ck_conv_shape *s, int transposed) {
 /// on the shape, so the summation order (and the result) does not depend on the thread count.
 #define CONV_GROUP_FLOATS ((int64_t)1 << 20)
 
+/// a * b for non-negative operands, saturating at INT64_MAX (which every later size check rejects).
+static int64_t sat_mul(int64_t a, int64_t b) {
+    int64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 static int64_t group_images(const conv_geom *g) {
     const int64_t per_image = sat_mul(sat_mul(g->im_c, g->kh * g->kw), g->col_h * g->col_w);
     return CK_MAX((int64_t)1, CK_MIN(g->batch, CONV_GROUP_FLOATS / CK_MAX(per_image, (int64_t)1)));
@@ -86,9 +92,7 @@ static int64_t group_images(const conv_geom *g) {
 static int64_t geom_workspace(const conv_geom *g) {
     const int64_t rows = sat_mul(g->im_c, g->kh * g->kw), n = sat_mul(group_images(g), g->col_h * g->col_w);
     if (rows == INT64_MAX) return -1;
-    conv_geom group = *g;
-    group.batch = CK_MIN(g->batch, group_images(g));
-    const int64_t total = CK_MAX(sat_mul(rows + g->col_c, n), ck_conv_subpixel_workspace(&group));  // saturating
+    const int64_t total = sat_mul(rows + g->col_c, n);
     // Also reject shapes whose tensors could not be indexed (every index below is an int64_t product).
     const int64_t im = sat_mul(sat_mul(g->batch, g->im_c), sat_mul(g->im_h, g->im_w));
     const int64_t col = sat_mul(sat_mul(g->batch, g->col_c), g->col_h * g->col_w);
@@ -149,7 +153,8 @@ static int implicit_fits(const conv_geom *g) {
 /// Column-side tensor = W · lowered(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
 /// `col_ready`: the weight gradient left this group's lowered matrix in the workspace. Otherwise the GEMM
 /// packs it from padded images (implicit_fits) instead of im2col writing it out (kh*kw times the input) for
-/// the packing to read back: measured 32.1 -> 30.7 ms for CNN5's forward convolutions at 2 threads.
+/// the packing to read back. Same bits as im2col + GEMM; measured on CNN5's forward convolutions, batch 128:
+/// 61.4 -> 58.7 ms at 1 thread (CPU time), 30.0 -> 29.3 ms at 2 threads (minimum of 6 alternating runs).
 /// The bias is written first and the product added to it (beta = 1): one pass over the output.
 static int conv_lower(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
                       float *ws, int col_ready) {
@@ -168,12 +173,9 @@ static int conv_lower(float *out, const float *im, const float *w, const float *
 }
 
 /// Image-side tensor = col2im(Wᵀ · rows(column side)) + bias (Conv2d backward-data, ConvTranspose2d
-/// forward). With at least 8 image-side channels (a full register tile of GEMM rows) this is one implicit
-/// GEMM per output phase (conv_subpixel.c), which writes each pixel once instead of writing kh*kw partial
-/// sums per pixel for col2im to fold; measured: see docs/RESULTS.md.
+/// forward).
 static int conv_raise(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
                       float *ws) {
-    if (g->im_c >= 8) return ck_conv_raise_subpixel(im, colside, w, bias, g, ws);
     const lowered l = lowered_of(g, ws);
     if (ck_sgemm_view(l.rows, l.n, g->col_c, 1.0f, (ck_gemm_view){.x = w, .ld = l.rows, .trans = 1},
                       colside_view(colside, g), 0.0f, (ck_gemm_view){.x = l.col, .ld = l.n}))

@@ -35,22 +35,10 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
 void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len);
 CK_ISA_PROTOS(void, ck_conv_dot4_impl, (float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len))
 
-/// dst ((top + h + bottom) x (left + w + right)) = the h x w plane src surrounded by zeros.
-void ck_conv_pad_plane_sides(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t h, int64_t w,
-                             int64_t top, int64_t bottom, int64_t left, int64_t right);
 /// zero-padded plane ((im_h + 2 pad) x pw, pw = im_w + 2 pad) = one image plane surrounded by `pad` zeros.
 void ck_conv_pad_plane(float *CK_RESTRICT padded, const float *CK_RESTRICT src, const conv_geom *g, int64_t pw);
 
 // MARK: implicit lowering (conv_implicit.c)
-
-// MARK: raise without col2im (conv_subpixel.c)
-
-/// Workspace floats ck_conv_raise_subpixel needs for the group `g`.
-int64_t ck_conv_subpixel_workspace(const conv_geom *g);
-/// Image-side tensor im = bias + (Wᵀ · column side) summed into the windows (Conv2d backward-data,
-/// ConvTranspose2d forward), as one stride-1 implicit GEMM per output phase; 0, or -1 on failure.
-int ck_conv_raise_subpixel(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
-                           float *ws);
 
 /// One packed panel of the lowered matrix as runs along output rows: panel columns [at[t], at[t] + len[t])
 /// are len[t] floats `stride` apart from offset off[t] of each lowered row; columns from `valid` on are zero.
@@ -60,22 +48,15 @@ typedef struct conv_runs {
     int64_t at[33], len[33], off[33];  // a panel has at most 32 columns, so at most 32 runs
 } conv_runs;
 
-/// A lowered matrix as an implicit GEMM operand (gemm.h), read from zero-padded planes: element (row r,
-/// column j = (b, oh, ow)) is padded[row_off[r] + b*image + (oh*stride + oy)*pw + ow*stride + ox]. `base`
-/// first, so the GEMM's pointer to it is a pointer to this.
+/// The lowered matrix of one group as an implicit GEMM operand (gemm.h): `base` first, so the GEMM's
+/// pointer to it is a pointer to this.
 typedef struct conv_implicit {
     ck_gemm_implicit base;
-    const float *padded;     // padded planes, (b, c) order
+    const float *padded;     // the group's planes, zero-padded to ph x pw, (b, c) order
     const int64_t *row_off;  // per lowered row (c, ki, kj): c*ph*pw + ki*pw + kj
-    int64_t image, pw;       // floats of one image's padded planes; padded row length
-    int64_t stride;          // window step
-    int64_t out_h, out_w;    // window positions per image
-    int64_t oy, ox;          // padded coordinates of window position (0, 0)
+    conv_geom g;
+    int64_t ph, pw;
 } conv_implicit;
-
-/// The packing callback of a conv_implicit (set as its base.pack).
-void ck_conv_implicit_pack(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows,
-                           int64_t c0, int64_t cols, int nr);
 
 /// Workspace floats ck_conv_implicit_init needs for the group `g`.
 int64_t ck_conv_implicit_workspace(const conv_geom *g);
@@ -89,18 +70,6 @@ void ck_conv_pack_runs_impl_ref(float *CK_RESTRICT dst, const float *CK_RESTRICT
                                 int64_t rows, const conv_runs *runs, int nr);
 CK_ISA_PROTOS(void, ck_conv_pack_runs_impl, (float *CK_RESTRICT dst, const float *CK_RESTRICT src,
                                              const int64_t *row_off, int64_t rows, const conv_runs *runs, int nr))
-
-/// a * b for non-negative operands, saturating at INT64_MAX (which every size check rejects).
-static inline int64_t sat_mul(int64_t a, int64_t b) {
-    int64_t r;
-    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
-/// a + b for non-negative operands, saturating at INT64_MAX.
-static inline int64_t sat_add(int64_t a, int64_t b) {
-    int64_t r;
-    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
 
 /// Threads for a data-movement loop of `items` pieces moving `floats` values in total (1 when small:
 /// waking the team costs more than copying a few thousand floats).

@@ -58,21 +58,16 @@ static int padded_fits(const conv_geom *g) {
     return (g->im_h + 2 * g->pad) * (g->im_w + 2 * g->pad) <= CONV_PAD_MAX;
 }
 
-void ck_conv_pad_plane_sides(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t h, int64_t w,
-                             int64_t top, int64_t bottom, int64_t left, int64_t right) {
-    const int64_t pw = left + w + right;
-    memset(dst, 0, (size_t)(top * pw) * sizeof(float));
-    for (int64_t y = 0; y < h; y++) {
-        float *row = dst + (y + top) * pw;
-        for (int64_t j = 0; j < left; j++) row[j] = 0.0f;
-        memcpy(row + left, src + y * w, (size_t)w * sizeof(float));
-        for (int64_t j = left + w; j < pw; j++) row[j] = 0.0f;
-    }
-    memset(dst + (top + h) * pw, 0, (size_t)(bottom * pw) * sizeof(float));
-}
-
 void ck_conv_pad_plane(float *CK_RESTRICT pad, const float *CK_RESTRICT src, const conv_geom *g, int64_t pw) {
-    ck_conv_pad_plane_sides(pad, src, g->im_h, g->im_w, g->pad, g->pad, g->pad, pw - g->im_w - g->pad);
+    const int64_t p = g->pad;
+    memset(pad, 0, (size_t)(p * pw) * sizeof(float));
+    for (int64_t h = 0; h < g->im_h; h++) {
+        float *row = pad + (h + p) * pw;
+        for (int64_t j = 0; j < p; j++) row[j] = 0.0f;
+        memcpy(row + p, src + h * g->im_w, (size_t)g->im_w * sizeof(float));
+        for (int64_t j = p + g->im_w; j < pw; j++) row[j] = 0.0f;
+    }
+    memset(pad + (p + g->im_h) * pw, 0, (size_t)(p * pw) * sizeof(float));
 }
 
 /// The kh*kw lowered rows of one padded plane: row (ki, kj) starts at dst + (ki*kw + kj) * n.

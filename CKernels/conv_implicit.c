@@ -27,17 +27,18 @@ int64_t ck_conv_implicit_workspace(const conv_geom *g) {
 
 /// The panel runs of lowered-matrix columns [c0, c0 + count) (pixels), from their first (b, oh, ow) on.
 static conv_runs pixel_runs(const conv_implicit *ci, int64_t c0, int64_t count) {
-    const int64_t s = ci->stride, pw = ci->pw, plane = ci->out_h * ci->out_w;
+    const conv_geom *g = &ci->g;
+    const int64_t s = g->stride, pw = ci->pw, image = g->im_c * ci->ph * pw, plane = g->col_h * g->col_w;
     conv_runs runs = {.count = 0, .valid = count, .stride = s};
-    int64_t b = c0 / plane, oh = (c0 % plane) / ci->out_w, ow = c0 % ci->out_w;
+    int64_t b = c0 / plane, oh = (c0 % plane) / g->col_w, ow = c0 % g->col_w;
     for (int64_t at = 0; at < count; runs.count++) {
-        const int64_t len = CK_MIN(count - at, ci->out_w - ow);
+        const int64_t len = CK_MIN(count - at, g->col_w - ow);
         runs.at[runs.count] = at;
         runs.len[runs.count] = len;
-        runs.off[runs.count] = b * ci->image + (oh * s + ci->oy) * pw + ow * s + ci->ox;
+        runs.off[runs.count] = b * image + oh * s * pw + ow * s;
         at += len;
         ow = 0;
-        if (++oh == ci->out_h) { oh = 0; b++; }
+        if (++oh == g->col_h) { oh = 0; b++; }
     }
     return runs;
 }
@@ -45,8 +46,10 @@ static conv_runs pixel_runs(const conv_implicit *ci, int64_t c0, int64_t count) 
 typedef void (*runs_fn)(float *CK_RESTRICT, const float *CK_RESTRICT, const int64_t *, int64_t, const conv_runs *,
                         int);
 
-void ck_conv_implicit_pack(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows,
-                           int64_t c0, int64_t cols, int nr) {
+/// The packing callback of the lowered matrix: rows [r0, r0+rows) x columns [c0, c0+cols) as NR-column
+/// micro-panels (Conv2d forward: B = lowered).
+static void pack_lowered(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows,
+                         int64_t c0, int64_t cols, int nr) {
     const conv_implicit *ci = (const conv_implicit *)self;
     const runs_fn copy = CK_PICK(runs_fn, ck_conv_pack_runs_impl);
     for (int64_t q = 0; q < cols; q += nr, dst += nr * rows) {
@@ -69,9 +72,8 @@ void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t planes = padded_floats(g), items = g->batch * g->im_c;
     int64_t *row_off = (int64_t *)(void *)(ws + planes + (planes & 1));
-    *ci = (conv_implicit){.base = {.pack = ck_conv_implicit_pack}, .padded = ws, .row_off = row_off,
-                          .image = g->im_c * ph * pw, .pw = pw, .stride = g->stride, .out_h = g->col_h,
-                          .out_w = g->col_w};
+    *ci = (conv_implicit){.base = {.pack = pack_lowered}, .padded = ws, .row_off = row_off, .g = *g, .ph = ph,
+                          .pw = pw};
     for (int64_t r = 0; r < g->im_c * kk; r++) {
         const int64_t c = r / kk, ki = (r % kk) / g->kw, kj = r % g->kw;
         row_off[r] = c * ph * pw + ki * pw + kj;

@@ -129,14 +129,13 @@ final class ConvTests: XCTestCase {
                   stride: 2, padding: 2, outputPadding: 1),
         ConvShape(batch: 1, inChannels: 17, inHeight: 3, inWidth: 3, outChannels: 19, kernelHeight: 3, kernelWidth: 3,
                   stride: 1, padding: 0),
-        // At least 8 channels on each side: the data gradient / transposed forward run as one implicit GEMM per
-        // output phase (conv_subpixel.c): stride 3 with kernel 5 (phases of 2 and 1 taps), kernel 1 at
-        // stride 2 (phases no tap reaches: bias only), kernel 4 at stride 2 (DCGAN), non-square.
-        ConvShape(batch: 2, inChannels: 9, inHeight: 8, inWidth: 7, outChannels: 8, kernelHeight: 5, kernelWidth: 5,
-                  stride: 3, padding: 2, outputPadding: 2),
-        ConvShape(batch: 1, inChannels: 8, inHeight: 5, inWidth: 6, outChannels: 10, kernelHeight: 1, kernelWidth: 1,
-                  stride: 2, padding: 0, outputPadding: 1),
-        ConvShape(batch: 2, inChannels: 12, inHeight: 6, inWidth: 5, outChannels: 8, kernelHeight: 4, kernelWidth: 3,
+        // At least 8 channels on a side (full register tiles) with stride 1 and odd and even, non-square kernels,
+        // and stride 2 with kernel 3.
+        ConvShape(batch: 2, inChannels: 9, inHeight: 8, inWidth: 7, outChannels: 8, kernelHeight: 5, kernelWidth: 3,
+                  stride: 1, padding: 2),
+        ConvShape(batch: 2, inChannels: 12, inHeight: 6, inWidth: 5, outChannels: 8, kernelHeight: 4, kernelWidth: 5,
+                  stride: 1, padding: 1),
+        ConvShape(batch: 1, inChannels: 8, inHeight: 5, inWidth: 6, outChannels: 10, kernelHeight: 3, kernelWidth: 3,
                   stride: 2, padding: 1, outputPadding: 1),
         // Padded planes above 4096 floats take the clipped (non-padded) im2col/col2im path.
         ConvShape(batch: 2, inChannels: 1, inHeight: 66, inWidth: 70, outChannels: 2, kernelHeight: 3, kernelWidth: 3,
