@@ -23,6 +23,7 @@ extension Train {
         c.discriminatorSteps = dSteps
         c.dropout = dropout
         c.realLabel = realLabel
+        c.batchNorm = !noBatchNorm
         c.optimizer = OptimizerConfig(kind: .adam, learningRate: lr ?? 2e-4, beta1: beta1 ?? 0.5, weightDecay: weightDecay)
         c.seed = seed
         return GANRunSpec(gan: c, dataset: dataset, trainLimit: trainLimit)
