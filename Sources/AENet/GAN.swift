@@ -24,6 +24,16 @@ public struct GANConfig: Codable, Equatable, Sendable {
     public var activation: Activation.Kind = .leakyRelu(slope: 0.2)
     /// G's hidden activation; nil = DCGAN's choice: ReLU with batch norm, else `activation`.
     public var generatorActivation: Activation.Kind? = nil
+    /// How both networks' weights start (biases start at 0, batch norm at γ = 1, β = 0).
+    public enum Initialization: String, Codable, CaseIterable, Sendable {
+        /// He uniform, Xavier on the MLP pair's output layers (the first recipe).
+        case he
+        /// N(0, 0.02²) for every linear and convolution weight (Radford et al. 2016).
+        case dcgan
+    }
+    /// nil = the recipe's: DCGAN's with batch norm (gan-conv), He otherwise (and for every run written before this
+    /// setting existed, as those have no batch norm).
+    public var initialization: Initialization? = nil
     /// gan-conv only: batch norm after G's Linear and hidden ConvTs and after D's convolutions but the first
     /// (DCGAN). Runs written before batch norm existed decode as false, so they rebuild the network they trained.
     public var batchNorm = true
@@ -43,6 +53,9 @@ public struct GANConfig: Codable, Equatable, Sendable {
 
     /// Whether the networks contain batch norm layers (gan-conv with `batchNorm`).
     public var usesBatchNorm: Bool { architecture == .conv && batchNorm }
+
+    /// The weight initialisation actually used.
+    public var resolvedInitialization: Initialization { initialization ?? (usesBatchNorm ? .dcgan : .he) }
 
     /// G's hidden activation actually used.
     public var resolvedGeneratorActivation: Activation.Kind { generatorActivation ?? (usesBatchNorm ? .relu : activation) }
@@ -75,7 +88,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
 
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
-        case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, epochs, batchSize, discriminatorSteps,
+        case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, initialization, epochs, batchSize, discriminatorSteps,
              optimizer, seed, dropout, realLabel
     }
 
@@ -97,6 +110,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
             generatorActivation = kind
         }
         batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? false
+        initialization = try c.decodeIfPresent(Initialization.self, forKey: .initialization)
         epochs = try c.decode(Int.self, forKey: .epochs)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         discriminatorSteps = try c.decode(Int.self, forKey: .discriminatorSteps)
@@ -115,6 +129,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(Self.name(of: activation), forKey: .activation)
         try c.encodeIfPresent(generatorActivation.map(Self.name(of:)), forKey: .generatorActivation)
         try c.encode(batchNorm, forKey: .batchNorm)
+        try c.encodeIfPresent(initialization, forKey: .initialization)
         try c.encode(epochs, forKey: .epochs)
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(discriminatorSteps, forKey: .discriminatorSteps)
@@ -151,6 +166,9 @@ public struct GANConfig: Codable, Equatable, Sendable {
 extension GANConfig {
     /// A Dropout layer when p > 0 (the discriminator's only regulariser; the generator never drops).
     func discriminatorDropout(_ p: Float) -> [Layer] { p > 0 ? [Dropout(p)] : [] }
+
+    /// The initialiser of a weight layer: `recipe` (the layer's own under He initialisation) or DCGAN's N(0, 0.02²).
+    func weights(_ recipe: Initializer) -> Initializer { resolvedInitialization == .dcgan ? .normal(std: 0.02) : recipe }
 }
 
 /// The two networks of a GAN: generator G (noise → image in [0, 1] through a sigmoid) and discriminator D
@@ -169,11 +187,12 @@ public final class GAN {
     static func mlp(_ c: GANConfig) -> (Sequential, Sequential) {
         let n = c.image.count, h = c.resolvedHidden
         func stack(_ widths: [Int], _ act: Activation.Kind, dropout: Float = 0) -> [Layer] {
-            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1), Activation(act)] + c.discriminatorDropout(dropout) }
+            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1, initializer: c.weights(.he)), Activation(act)] + c.discriminatorDropout(dropout) }
         }
         return (Sequential("generator", stack([c.noise] + h, c.resolvedGeneratorActivation)
-                           + [Linear(h.last ?? c.noise, n, initializer: .xavier), Activation(.sigmoid), Reshape(c.image)]),
-                Sequential("discriminator", stack([n] + h.reversed(), c.activation, dropout: c.dropout) + [Linear(h.first ?? n, 1, initializer: .xavier)]))
+                           + [Linear(h.last ?? c.noise, n, initializer: c.weights(.xavier)), Activation(.sigmoid), Reshape(c.image)]),
+                Sequential("discriminator", stack([n] + h.reversed(), c.activation, dropout: c.dropout)
+                           + [Linear(h.first ?? n, 1, initializer: c.weights(.xavier))]))
     }
 
     /// DCGAN-style pair (Radford et al. 2016). For MNIST and the default channels [64, 128], with batch norm (BN):
@@ -191,7 +210,7 @@ public final class GAN {
         let ch = c.resolvedHidden, k = ch.count, base = Dims(ch.last!, c.image.h >> k, c.image.w >> k)
         let gAct = c.resolvedGeneratorActivation
         func layer(_ kind: Convolution.Kind, _ i: Int, _ o: Int) -> Convolution {
-            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1)
+            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1, initializer: c.weights(.he))
         }
         func norm(_ channels: Int) -> [Layer] { c.batchNorm ? [BatchNorm(channels)] : [] }
         let down = zip([c.image.c] + ch, ch).enumerated().flatMap { i, io -> [Layer] in
@@ -201,10 +220,10 @@ public final class GAN {
         let up = zip(upChannels, upChannels.dropFirst()).flatMap { [layer(.transposed, $0, $1)] + norm($1) + [Activation(gAct)] }
         // Without batch norm the activation comes before the reshape: the layer order (and so the parameter names) of
         // runs trained before batch norm existed.
-        let stem: [Layer] = c.batchNorm ? [Linear(c.noise, base.count), Reshape(base)] + norm(base.c) + [Activation(gAct)]
-                                        : [Linear(c.noise, base.count), Activation(gAct), Reshape(base)]
+        let linear = Linear(c.noise, base.count, initializer: c.weights(.he))
+        let stem: [Layer] = c.batchNorm ? [linear, Reshape(base)] + norm(base.c) + [Activation(gAct)] : [linear, Activation(gAct), Reshape(base)]
         return (Sequential("generator", stem + up + [layer(.transposed, ch[0], c.image.c), Activation(.sigmoid)]),
-                Sequential("discriminator", down + [Linear(base.count, 1)]))
+                Sequential("discriminator", down + [Linear(base.count, 1, initializer: c.weights(.he))]))
     }
 
     /// Allocates buffers: G for batches of `batch`, D for 2·batch (a real and a fake half in one pass, each half

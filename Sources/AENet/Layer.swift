@@ -78,11 +78,18 @@ public enum Initializer {
     case he
     /// Xavier (Glorot) uniform for sigmoid/tanh/linear outputs: U(-b, b), b = sqrt(6 / (fanIn + fanOut)).
     case xavier
+    /// N(0, std²) whatever the fan-in: DCGAN's 0.02, small next to He's scale, so that Adam's steps (about the
+    /// learning rate each) move the scale-free layers in front of a batch norm by a larger fraction.
+    case normal(std: Float)
 
     func fill(_ p: Parameter, fanIn: Int, fanOut: Int, seed: UInt64) {
-        let bound: Float = switch self {
-        case .he: (6 / Float(fanIn)).squareRoot()
-        case .xavier: (6 / Float(fanIn + fanOut)).squareRoot()
+        let bound: Float
+        switch self {
+        case .he: bound = (6 / Float(fanIn)).squareRoot()
+        case .xavier: bound = (6 / Float(fanIn + fanOut)).squareRoot()
+        case .normal(let std):
+            Random.normal(p.value.buffer, seed: seed, std: std)
+            return
         }
         Random.uniform(p.value.buffer, seed: seed)
         Elementwise.scale(p.value.buffer, UnsafeBufferPointer(p.value.buffer), alpha: 2 * bound)

@@ -63,6 +63,8 @@ final class GANTests: XCTestCase {
             let t = try trainer {
                 $0.architecture = .conv; $0.noise = 3; $0.hidden = [3, 4]; $0.activation = .tanh; $0.generatorActivation = .tanh
                 $0.batchSize = 4; $0.batchNorm = batchNorm
+                // He's larger weights: with DCGAN's N(0, 0.02²) a step of h = 1e-2 would change them by half.
+                $0.initialization = .he
             }
             XCTAssertEqual(t.gan.generator.outputDims, Dims(1, 8, 8))
             XCTAssertTrue(t.gan.generator.layers.contains { ($0 as? Convolution)?.kind == .transposed })
@@ -82,6 +84,7 @@ final class GANTests: XCTestCase {
     func testConvGradientsAtMNISTScale() throws {
         var c = GANConfig(architecture: .conv)
         (c.hidden, c.noise, c.batchSize, c.activation, c.generatorActivation) = ([8, 16], 10, 64, .tanh, .tanh)
+        c.initialization = .he  // as above
         let set = ImageSet(images: randomFloats(64 * 784, in: 0..<1, seed: 3), labels: [Int32](repeating: 0, count: 64),
                            dims: Dims(1, 28, 28))
         let t = try GANTrainer(gan: try GAN(c), train: set)
@@ -133,6 +136,29 @@ final class GANTests: XCTestCase {
         XCTAssertNotEqual(untouched, t.gan.sample(count: 8, seed: 2))
     }
 
+    /// DCGAN initialisation: every linear and convolution weight N(0, 0.02²), biases 0, batch norm γ = 1; He otherwise.
+    func testDCGANInitialisation() throws {
+        for initialization in GANConfig.Initialization.allCases {
+            var c = GANConfig(architecture: .conv)
+            c.initialization = initialization
+            let gan = try GAN(c)
+            gan.initialize(seed: 3)
+            for (name, p) in gan.namedParameters where p.shape.count > 1 {
+                let v = p.value.array.map(Double.init), n = Double(v.count)
+                let mean = v.reduce(0, +) / n, std = (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / n).squareRoot()
+                // He uniform has std sqrt(2 / fanIn): 0.18 for the stem Linear (fan-in 64), 0.35 for D's first conv (fan-in 16).
+                if initialization == .dcgan {
+                    XCTAssertEqual(std, 0.02, accuracy: 4 * 0.02 / (2 * n).squareRoot(), name)  // 4 standard errors
+                } else {
+                    XCTAssertGreaterThan(std, 0.015, name)
+                    if name == "discriminator.0.weight" { XCTAssertEqual(std, (2.0 / 16).squareRoot(), accuracy: 0.05) }
+                }
+                XCTAssertEqual(mean, 0, accuracy: 4 * std / n.squareRoot() + 1e-6, name)
+            }
+            XCTAssertTrue(gan.namedParameters.filter { $0.0.hasSuffix("bias") }.allSatisfy { $0.1.value.array.allSatisfy { $0 == 0 } })
+        }
+    }
+
     func testConfigRoundTripsThroughJSON() throws {
         var c = GANConfig(architecture: .conv)
         c.activation = .leakyRelu(slope: 0.1)
@@ -141,12 +167,17 @@ final class GANTests: XCTestCase {
         XCTAssertEqual(back, c)
         c.generatorActivation = .tanh
         c.batchNorm = false
+        c.initialization = .dcgan
         XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)), c)
         // A configuration written before batch norm existed rebuilds the network it trained: no batch norm.
         var json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(GANConfig(architecture: .conv))) as! [String: Any]
         json["batchNorm"] = nil
+        json["initialization"] = nil
         let old = try JSONDecoder().decode(GANConfig.self, from: try JSONSerialization.data(withJSONObject: json))
         XCTAssertFalse(old.batchNorm)
+        XCTAssertEqual(old.resolvedInitialization, .he)
+        XCTAssertEqual(GANConfig(architecture: .conv).resolvedInitialization, .dcgan)
+        XCTAssertEqual(GANConfig(architecture: .mlp).resolvedInitialization, .he)
         XCTAssertEqual(old.resolvedGeneratorActivation, .leakyRelu(slope: 0.2))
         XCTAssertEqual(GANConfig(architecture: .conv).resolvedGeneratorActivation, .relu)
         XCTAssertEqual(GANConfig.activation(named: "leakyrelu"), .leakyRelu(slope: 0.2))
