@@ -78,8 +78,8 @@ public enum Initializer {
     case he
     /// Xavier (Glorot) uniform for sigmoid/tanh/linear outputs: U(-b, b), b = sqrt(6 / (fanIn + fanOut)).
     case xavier
-    /// N(0, std²) whatever the fan-in: DCGAN's 0.02, small next to He's scale, so that Adam's steps (about the
-    /// learning rate each) move the scale-free layers in front of a batch norm by a larger fraction.
+    /// N(0, std²) whatever the fan-in: DCGAN's 0.02 (with batch norm, gan-conv trains with it where He's larger
+    /// weights let the discriminator win: docs/RESULTS.md, issue 8).
     case normal(std: Float)
 
     func fill(_ p: Parameter, fanIn: Int, fanOut: Int, seed: UInt64) {
