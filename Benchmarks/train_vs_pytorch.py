@@ -75,13 +75,15 @@ def VAE(latent):
 
 
 def DCGAN(noise):
-    """The gan-conv pair (GAN.swift): LeakyReLU(0.2), k4 s2 p1 (transposed) convolutions, no batch norm."""
+    """The gan-conv pair (GAN.swift): k4 s2 p1 (transposed) convolutions, batch norm after G's Linear and hidden ConvT
+    (ReLU) and after D's second convolution (LeakyReLU(0.2))."""
     import torch.nn as nn
     act = lambda: nn.LeakyReLU(0.2)
-    g = nn.Sequential(nn.Linear(noise, 128 * 7 * 7), act(), nn.Unflatten(1, (128, 7, 7)),
-                      nn.ConvTranspose2d(128, 64, 4, 2, 1), act(), nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid())
-    d = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), act(), nn.Conv2d(64, 128, 4, 2, 1), act(), nn.Flatten(),
-                      nn.Linear(128 * 7 * 7, 1))
+    g = nn.Sequential(nn.Linear(noise, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
+                      nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
+                      nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid())
+    d = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), act(), nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), act(),
+                      nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
     return g, d
 
 
@@ -93,14 +95,14 @@ def train_step(kind, latent, batch):
         opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
         bce = torch.nn.BCEWithLogitsLoss()
-        targets = torch.cat([torch.ones(batch, 1), torch.zeros(batch, 1)])
-        ones = torch.ones(batch, 1)
+        ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
 
         def step(x):
-            # D on [real | fake] in one pass (fake detached), then G through D (non-saturating loss).
+            # D on the real and the (detached) fake batch, each batch-normalised on its own as ours does with its two
+            # halves, then G through D (non-saturating loss).
             fake = g(torch.randn(batch, latent))
             opt_d.zero_grad(set_to_none=True)
-            (2 * bce(d(torch.cat([x, fake.detach()])), targets)).backward()
+            (bce(d(x), ones) + bce(d(fake.detach()), zeros)).backward()
             opt_d.step()
             opt_g.zero_grad(set_to_none=True)
             bce(d(g(torch.randn(batch, latent))), ones).backward()

@@ -24,6 +24,7 @@
 #include "optim_simd.h"
 #include "conv_simd.h"
 #include "vae_simd.h"
+#include "norm_simd.h"
 
 #if defined(__clang__)
 #pragma clang attribute pop

@@ -17,4 +17,5 @@
 #include "optim_simd.h"
 #include "conv_simd.h"
 #include "vae_simd.h"
+#include "norm_simd.h"
 #endif

@@ -17,5 +17,6 @@
 #include "ck_conv.h"
 #include "ck_tsne.h"
 #include "ck_vae.h"
+#include "ck_norm.h"
 
 #endif

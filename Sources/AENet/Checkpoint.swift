@@ -35,20 +35,26 @@ public struct TrainerCheckpoint: Sendable {
 /// Something whose parameters are saved and restored by qualified name: an autoencoder or classifier
 /// (`Model`) or a GAN's two networks.
 public protocol ParameterOwner: AnyObject {
+    /// Trainable parameters (what the optimiser updates).
     var namedParameters: [(String, Parameter)] { get }
+    /// Untrained state saved with them (batch norm's running statistics).
+    var namedBuffers: [(String, Parameter)] { get }
     /// Names the owner in error messages ("model", "GAN").
     static var ownerName: String { get }
 }
 
 extension ParameterOwner {
-    /// Current parameter values by qualified name.
+    /// Everything a checkpoint or run file stores: the parameters, then the buffers.
+    public var namedTensors: [(String, Parameter)] { namedParameters + namedBuffers }
+
+    /// Current parameter and buffer values by qualified name.
     public var parameterValues: [String: [Float]] {
-        Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.0, $0.1.value.array) })
+        Dictionary(uniqueKeysWithValues: namedTensors.map { ($0.0, $0.1.value.array) })
     }
 
-    /// Loads parameter values by qualified name; every parameter must be present, finite and of its exact size.
+    /// Loads parameter and buffer values by qualified name; every one must be present, finite and of its exact size.
     public func load(parameters values: [String: [Float]]) throws {
-        for (name, p) in namedParameters {
+        for (name, p) in namedTensors {
             guard let v = values[name] else { throw NetworkError("parameter \(name) is missing") }
             guard v.count == p.count else { throw NetworkError("parameter \(name) has \(v.count) values, expected \(p.count) (shape \(p.shape))") }
             guard v.allSatisfy(\.isFinite) else { throw NetworkError("parameter \(name) contains NaN or infinity") }

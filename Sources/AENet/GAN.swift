@@ -7,7 +7,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
     public enum Architecture: String, Codable, CaseIterable, Sendable {
         /// MLP generator noise → hidden… → image and the mirrored MLP discriminator image → …hidden → 1.
         case mlp = "gan-mlp"
-        /// DCGAN-style pair without batch norm (see `GAN.conv`): ConvT generator, strided-conv discriminator.
+        /// DCGAN-style pair (see `GAN.conv`): ConvT generator, strided-conv discriminator, batch norm unless turned off.
         case conv = "gan-conv"
     }
 
@@ -19,8 +19,24 @@ public struct GANConfig: Codable, Equatable, Sendable {
     /// MLP: generator hidden widths (the discriminator mirrors them). Conv: the discriminator's channels after each
     /// stride-2 convolution (the generator mirrors them). Empty = the architecture's default.
     public var hidden: [Int] = []
-    /// Hidden activation of both networks (LeakyReLU(0.2) by default; tanh makes finite differences exact).
+    /// Hidden activation of both networks (LeakyReLU(0.2) by default; tanh makes finite differences exact), unless
+    /// `generatorActivation` overrides it for G.
     public var activation: Activation.Kind = .leakyRelu(slope: 0.2)
+    /// G's hidden activation; nil = DCGAN's choice: ReLU with batch norm, else `activation`.
+    public var generatorActivation: Activation.Kind? = nil
+    /// How both networks' weights start (biases start at 0, batch norm at γ = 1, β = 0).
+    public enum Initialization: String, Codable, CaseIterable, Sendable {
+        /// He uniform, Xavier on the MLP pair's output layers (the first recipe).
+        case he
+        /// N(0, 0.02²) for every linear and convolution weight (Radford et al. 2016).
+        case dcgan
+    }
+    /// nil = the recipe's: DCGAN's with batch norm (gan-conv), He otherwise (and for every run written before this
+    /// setting existed, as those have no batch norm).
+    public var initialization: Initialization? = nil
+    /// gan-conv only: batch norm after G's Linear and hidden ConvTs and after D's convolutions but the first
+    /// (DCGAN). Runs written before batch norm existed decode as false, so they rebuild the network they trained.
+    public var batchNorm = true
     public var epochs = 10
     public var batchSize = 64
     /// Discriminator updates per generator update (k).
@@ -34,6 +50,15 @@ public struct GANConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
 
     public init(architecture: Architecture = .mlp) { self.architecture = architecture }
+
+    /// Whether the networks contain batch norm layers (gan-conv with `batchNorm`).
+    public var usesBatchNorm: Bool { architecture == .conv && batchNorm }
+
+    /// The weight initialisation actually used.
+    public var resolvedInitialization: Initialization { initialization ?? (usesBatchNorm ? .dcgan : .he) }
+
+    /// G's hidden activation actually used.
+    public var resolvedGeneratorActivation: Activation.Kind { generatorActivation ?? (usesBatchNorm ? .relu : activation) }
 
     /// Hidden widths (MLP) or channels (conv) actually used.
     public var resolvedHidden: [Int] {
@@ -63,7 +88,8 @@ public struct GANConfig: Codable, Equatable, Sendable {
 
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
-        case architecture, image, noise, hidden, activation, epochs, batchSize, discriminatorSteps, optimizer, seed, dropout, realLabel
+        case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, initialization, epochs, batchSize, discriminatorSteps,
+             optimizer, seed, dropout, realLabel
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,6 +103,14 @@ public struct GANConfig: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .activation, in: c, debugDescription: "unknown activation '\(name)'")
         }
         activation = kind
+        if let g = try c.decodeIfPresent(String.self, forKey: .generatorActivation) {
+            guard let kind = Self.activation(named: g) else {
+                throw DecodingError.dataCorruptedError(forKey: .generatorActivation, in: c, debugDescription: "unknown activation '\(g)'")
+            }
+            generatorActivation = kind
+        }
+        batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? false
+        initialization = try c.decodeIfPresent(Initialization.self, forKey: .initialization)
         epochs = try c.decode(Int.self, forKey: .epochs)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         discriminatorSteps = try c.decode(Int.self, forKey: .discriminatorSteps)
@@ -93,6 +127,9 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(noise, forKey: .noise)
         try c.encode(hidden, forKey: .hidden)
         try c.encode(Self.name(of: activation), forKey: .activation)
+        try c.encodeIfPresent(generatorActivation.map(Self.name(of:)), forKey: .generatorActivation)
+        try c.encode(batchNorm, forKey: .batchNorm)
+        try c.encodeIfPresent(initialization, forKey: .initialization)
         try c.encode(epochs, forKey: .epochs)
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(discriminatorSteps, forKey: .discriminatorSteps)
@@ -129,6 +166,9 @@ public struct GANConfig: Codable, Equatable, Sendable {
 extension GANConfig {
     /// A Dropout layer when p > 0 (the discriminator's only regulariser; the generator never drops).
     func discriminatorDropout(_ p: Float) -> [Layer] { p > 0 ? [Dropout(p)] : [] }
+
+    /// The initialiser of a weight layer: `recipe` (the layer's own under He initialisation) or DCGAN's N(0, 0.02²).
+    func weights(_ recipe: Initializer) -> Initializer { resolvedInitialization == .dcgan ? .normal(std: 0.02) : recipe }
 }
 
 /// The two networks of a GAN: generator G (noise → image in [0, 1] through a sigmoid) and discriminator D
@@ -146,39 +186,50 @@ public final class GAN {
 
     static func mlp(_ c: GANConfig) -> (Sequential, Sequential) {
         let n = c.image.count, h = c.resolvedHidden
-        func stack(_ widths: [Int], dropout: Float = 0) -> [Layer] {
-            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1), Activation(c.activation)] + c.discriminatorDropout(dropout) }
+        func stack(_ widths: [Int], _ act: Activation.Kind, dropout: Float = 0) -> [Layer] {
+            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1, initializer: c.weights(.he)), Activation(act)] + c.discriminatorDropout(dropout) }
         }
-        return (Sequential("generator", stack([c.noise] + h)
-                           + [Linear(h.last ?? c.noise, n, initializer: .xavier), Activation(.sigmoid), Reshape(c.image)]),
-                Sequential("discriminator", stack([n] + h.reversed(), dropout: c.dropout) + [Linear(h.first ?? n, 1, initializer: .xavier)]))
+        return (Sequential("generator", stack([c.noise] + h, c.resolvedGeneratorActivation)
+                           + [Linear(h.last ?? c.noise, n, initializer: c.weights(.xavier)), Activation(.sigmoid), Reshape(c.image)]),
+                Sequential("discriminator", stack([n] + h.reversed(), c.activation, dropout: c.dropout)
+                           + [Linear(h.first ?? n, 1, initializer: c.weights(.xavier))]))
     }
 
-    /// DCGAN-style pair (Radford et al. 2016) without batch normalisation, which the layer set lacks. For MNIST and
-    /// the default channels [64, 128]:
-    ///   G: Linear z→128·7·7, act, ConvT 128→64 (k4 s2 p1) 7→14, act, ConvT 64→1 (k4 s2 p1) 14→28, sigmoid;
-    ///   D: Conv 1→64 (k4 s2 p1) 28→14, act, Conv 64→128 (k4 s2 p1) 14→7, act, Linear 128·7·7→1.
-    /// Kernel 4 with stride 2 and padding 1 exactly doubles / halves the size and, unlike k3 with output padding,
-    /// gives every output pixel of a ConvT the same number of taps (no checkerboard bias). LeakyReLU(0.2) in both
-    /// networks keeps gradients alive without batch norm; the sigmoid output matches pixels in [0, 1]. Every layer is
-    /// He-initialised, the last ones included: with Xavier there, G collapsed to all-black images on MNIST within an
-    /// epoch (D(G(z)) → 0.01, sigmoid saturated) in all five trials, also with D dropout 0.3 and label smoothing 0.9;
-    /// with He everywhere it draws digit-like strokes after one epoch (docs/RESULTS.md, issue 8).
+    /// DCGAN-style pair (Radford et al. 2016). For MNIST and the default channels [64, 128], with batch norm (BN):
+    ///   G: Linear z→128·7·7, BN, ReLU, ConvT 128→64 (k4 s2 p1) 7→14, BN, ReLU, ConvT 64→1 (k4 s2 p1) 14→28, sigmoid;
+    ///   D: Conv 1→64 (k4 s2 p1) 28→14, LReLU, Conv 64→128 (k4 s2 p1) 14→7, BN, LReLU, Linear 128·7·7→1.
+    /// As in DCGAN, neither G's output nor D's input layer is normalised, and D normalises its real and fake halves
+    /// apart (`prepare`). G's Linear output is normalised per channel after the reshape (BN2d over 7×7 rather than
+    /// BN1d over 6 272 features: 49× more values per statistic). Kernel 4 with stride 2 and padding 1 exactly
+    /// doubles / halves the size and, unlike k3 with output padding, gives every output pixel of a ConvT the same
+    /// number of taps (no checkerboard bias); the sigmoid output matches pixels in [0, 1].
+    /// Without batch norm (`batchNorm` false, the first recipe): the same layers minus BN, LeakyReLU in both networks and
+    /// He initialisation everywhere, the last layers included: with Xavier there, G collapsed to all-black images
+    /// on MNIST within an epoch (D(G(z)) → 0.01, sigmoid saturated) in all five trials (docs/RESULTS.md, issue 8).
     static func conv(_ c: GANConfig) -> (Sequential, Sequential) {
         let ch = c.resolvedHidden, k = ch.count, base = Dims(ch.last!, c.image.h >> k, c.image.w >> k)
+        let gAct = c.resolvedGeneratorActivation
         func layer(_ kind: Convolution.Kind, _ i: Int, _ o: Int) -> Convolution {
-            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1)
+            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1, initializer: c.weights(.he))
         }
-        let down = zip([c.image.c] + ch, ch).flatMap { [layer(.conv, $0, $1), Activation(c.activation)] + c.discriminatorDropout(c.dropout) }
+        func norm(_ channels: Int) -> [Layer] { c.batchNorm ? [BatchNorm(channels)] : [] }
+        let down = zip([c.image.c] + ch, ch).enumerated().flatMap { i, io -> [Layer] in
+            [layer(.conv, io.0, io.1)] + (i > 0 ? norm(io.1) : []) + [Activation(c.activation)] + c.discriminatorDropout(c.dropout)
+        }
         let upChannels = Array(ch.reversed())
-        let up = zip(upChannels, upChannels.dropFirst()).flatMap { [layer(.transposed, $0, $1), Activation(c.activation)] as [Layer] }
-        return (Sequential("generator", [Linear(c.noise, base.count), Activation(c.activation), Reshape(base)] + up
-                           + [layer(.transposed, ch[0], c.image.c), Activation(.sigmoid)]),
-                Sequential("discriminator", down + [Linear(base.count, 1)]))
+        let up = zip(upChannels, upChannels.dropFirst()).flatMap { [layer(.transposed, $0, $1)] + norm($1) + [Activation(gAct)] }
+        // Without batch norm the activation comes before the reshape: the layer order (and so the parameter names) of
+        // runs trained before batch norm existed.
+        let linear = Linear(c.noise, base.count, initializer: c.weights(.he))
+        let stem: [Layer] = c.batchNorm ? [linear, Reshape(base)] + norm(base.c) + [Activation(gAct)] : [linear, Activation(gAct), Reshape(base)]
+        return (Sequential("generator", stem + up + [layer(.transposed, ch[0], c.image.c), Activation(.sigmoid)]),
+                Sequential("discriminator", down + [Linear(base.count, 1, initializer: c.weights(.he))]))
     }
 
-    /// Allocates buffers: G for batches of `batch`, D for 2·batch (a real and a fake half in one pass).
+    /// Allocates buffers: G for batches of `batch`, D for 2·batch (a real and a fake half in one pass, each half
+    /// batch-normalised on its own statistics).
     public func prepare(batch: Int) throws {
+        for case let bn as BatchNorm in discriminator.layers { bn.group = batch }
         try generator.prepare(input: .features(config.noise), maxBatch: batch)
         try discriminator.prepare(input: config.image, maxBatch: 2 * batch, needsInputGradient: true)
         guard generator.outputDims.count == config.image.count else {
@@ -192,6 +243,7 @@ public final class GAN {
     }
 
     public var namedParameters: [(String, Parameter)] { generator.namedParameters + discriminator.namedParameters }
+    public var namedBuffers: [(String, Parameter)] { generator.namedBuffers + discriminator.namedBuffers }
     public var parameterCount: Int { generator.parameterCount + discriminator.parameterCount }
 
     /// Standard-normal noise for `batch` samples at position `index` of stream `stream` of `seed`.

@@ -21,7 +21,7 @@ public final class Parameter {
 
 /// Everything a forward pass needs besides its input.
 public struct PassContext {
-    /// Training mode (dropout active) or evaluation.
+    /// Training mode (dropout active, batch norm on batch statistics) or evaluation.
     public var training: Bool
     /// Seed of the run's counter-based random streams.
     public var seed: UInt64
@@ -43,6 +43,9 @@ public protocol Layer: AnyObject {
     var description: String { get }
     /// Trainable parameters, in a fixed order.
     var parameters: [Parameter] { get }
+    /// State that is saved and restored with the parameters but never trained (batch norm's running statistics),
+    /// in a fixed order; the optimiser does not see it and its `grad` is unused.
+    var buffers: [Parameter] { get }
     /// Output dims for an input of `input` dims, or an error for an incompatible input.
     func outputDims(for input: Dims) throws -> Dims
     /// Allocates output/gradient buffers for batches of up to `maxBatch` samples of `input` dims.
@@ -58,6 +61,7 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var parameters: [Parameter] { [] }
+    public var buffers: [Parameter] { [] }
     public var workspaceSize: Int { 0 }
     public func initialize(seed: UInt64) {}
 }
@@ -74,11 +78,18 @@ public enum Initializer {
     case he
     /// Xavier (Glorot) uniform for sigmoid/tanh/linear outputs: U(-b, b), b = sqrt(6 / (fanIn + fanOut)).
     case xavier
+    /// N(0, std²) whatever the fan-in: DCGAN's 0.02 (with batch norm, gan-conv trains with it where He's larger
+    /// weights let the discriminator win: docs/RESULTS.md, issue 8).
+    case normal(std: Float)
 
     func fill(_ p: Parameter, fanIn: Int, fanOut: Int, seed: UInt64) {
-        let bound: Float = switch self {
-        case .he: (6 / Float(fanIn)).squareRoot()
-        case .xavier: (6 / Float(fanIn + fanOut)).squareRoot()
+        let bound: Float
+        switch self {
+        case .he: bound = (6 / Float(fanIn)).squareRoot()
+        case .xavier: bound = (6 / Float(fanIn + fanOut)).squareRoot()
+        case .normal(let std):
+            Random.normal(p.value.buffer, seed: seed, std: std)
+            return
         }
         Random.uniform(p.value.buffer, seed: seed)
         Elementwise.scale(p.value.buffer, UnsafeBufferPointer(p.value.buffer), alpha: 2 * bound)

@@ -38,6 +38,7 @@ public final class Model {
 
     /// Every parameter with its qualified name ("encoder.0.weight"), in a fixed order.
     public var namedParameters: [(String, Parameter)] { networks.flatMap(\.namedParameters) }
+    public var namedBuffers: [(String, Parameter)] { networks.flatMap(\.namedBuffers) }
     public var parameterCount: Int { networks.reduce(0) { $0 + $1.parameterCount } }
 
     /// Runs all networks: the reconstruction (autoencoder) or the logits (classifier).

@@ -56,6 +56,11 @@ public final class Sequential {
         layers.enumerated().flatMap { i, layer in layer.parameters.map { ("\(name).\(i).\($0.name)", $0) } }
     }
 
+    /// (qualified name, buffer) pairs named like the parameters: "generator.2.running_mean".
+    public var namedBuffers: [(String, Parameter)] {
+        layers.enumerated().flatMap { i, layer in layer.buffers.map { ("\(name).\(i).\($0.name)", $0) } }
+    }
+
     /// Seeded initialisation: layer i draws from stream hash(seed, name, i).
     public func initialize(seed: UInt64) {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325

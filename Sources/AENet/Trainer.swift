@@ -76,7 +76,7 @@ public final class Trainer {
     /// Puts the best validation parameters back (no-op without validation data).
     public func restoreBest() {
         guard let best else { return }
-        for (name, p) in model.namedParameters { if let v = best.parameters[name] { p.value.assign(v) } }
+        for (name, p) in model.namedTensors { if let v = best.parameters[name] { p.value.assign(v) } }
     }
 
     // MARK: one epoch
@@ -239,7 +239,7 @@ public final class Trainer {
 
     private func trackBest(_ valLoss: Double) {
         if best == nil || valLoss < best!.loss - Double(config.minDelta) {
-            best = (valLoss, epoch, Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.0, $0.1.value.array) }))
+            best = (valLoss, epoch, model.parameterValues)
             epochsWithoutImprovement = 0
         } else {
             epochsWithoutImprovement += 1

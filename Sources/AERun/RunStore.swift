@@ -40,18 +40,18 @@ extension H5File {
 
     // MARK: parameters
 
-    /// One float32 dataset per parameter, shaped like the parameter, under `group`.
+    /// One float32 dataset per parameter and buffer, shaped like it, under `group`.
     func writeParameters(_ values: [String: [Float]], of owner: some ParameterOwner, under group: String) throws {
-        for (name, p) in owner.namedParameters {
+        for (name, p) in owner.namedTensors {
             guard let v = values[name] else { continue }
             try write("\(group)/\(name)", floats: v, shape: p.shape)
         }
     }
 
-    /// Reads every parameter of `owner` from `group`, checking shapes.
+    /// Reads every parameter and buffer of `owner` from `group`, checking shapes.
     func readParameters<Owner: ParameterOwner>(of owner: Owner, under group: String) throws -> [String: [Float]] {
         var out: [String: [Float]] = [:]
-        for (name, p) in owner.namedParameters {
+        for (name, p) in owner.namedTensors {
             let object = "\(group)/\(name)"
             guard isDataset(object) else { throw RunError("\(path): \(object) is missing") }
             let (v, shape) = try readFloats(object)

@@ -39,7 +39,7 @@ struct BenchIO: ParsableCommand {
         let model = try TrainedModel(path: copy).model
         report("checkpoint write (temp copy + rename + fsync)", try time {
             try RunFile.update(at: copy) { f in
-                for (name, p) in model.namedParameters { try f.write("/checkpoint/model/\(name)", floats: p.value.array, shape: p.shape) }
+                for (name, p) in model.namedTensors { try f.write("/checkpoint/model/\(name)", floats: p.value.array, shape: p.shape) }
             }
         }, extra: "\((try FileManager.default.attributesOfItem(atPath: copy)[.size] as? Int ?? 0) / 1024) KiB file")
     }

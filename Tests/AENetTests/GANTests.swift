@@ -55,25 +55,36 @@ final class GANTests: XCTestCase {
         XCTAssertEqual(t.generatorLossAndGradient(), log(2), accuracy: 0.5)
     }
 
-    /// The DCGAN-style pair on 8×8 images (channels 3, 4: 8 → 4 → 2 and back), tanh so differences are exact.
+    /// The DCGAN-style pair on 8×8 images (channels 3, 4: 8 → 4 → 2 and back), tanh so differences are exact, with
+    /// batch norm (G: after the Linear and the hidden ConvT; D: after the second conv, real and fake halves apart)
+    /// and without. Batch norm couples the samples of a batch, so these check the batch-statistics backward too.
     func testConvGeneratorAndDiscriminatorGradientsMatchFiniteDifferences() throws {
-        let t = try trainer {
-            $0.architecture = .conv; $0.noise = 3; $0.hidden = [3, 4]; $0.activation = .tanh; $0.batchSize = 2
+        for batchNorm in [true, false] {
+            let t = try trainer {
+                $0.architecture = .conv; $0.noise = 3; $0.hidden = [3, 4]; $0.activation = .tanh; $0.generatorActivation = .tanh
+                $0.batchSize = 4; $0.batchNorm = batchNorm
+                // He's larger weights: with DCGAN's N(0, 0.02²) a step of h = 1e-2 would change them by half.
+                $0.initialization = .he
+            }
+            XCTAssertEqual(t.gan.generator.outputDims, Dims(1, 8, 8))
+            XCTAssertTrue(t.gan.generator.layers.contains { ($0 as? Convolution)?.kind == .transposed })
+            XCTAssertTrue(t.gan.discriminator.layers.contains { ($0 as? Convolution)?.stride == 2 })
+            let norms = [t.gan.generator, t.gan.discriminator].map { $0.layers.compactMap { $0 as? BatchNorm }.map(\.channels) }
+            XCTAssertEqual(norms, batchNorm ? [[4, 3], [4]] : [[], []])
+            XCTAssertEqual(t.gan.discriminator.layers.compactMap { ($0 as? BatchNorm)?.group }, batchNorm ? [4] : [])
+            // The generator's first layer sits five layers from the loss: its directional derivative is ~1e-3, so a
+            // larger step keeps the float32 loss difference well above rounding (tanh keeps the O(h²) error small).
+            checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+            checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1, 2, 3]).loss }
         }
-        XCTAssertEqual(t.gan.generator.outputDims, Dims(1, 8, 8))
-        XCTAssertTrue(t.gan.generator.layers.contains { ($0 as? Convolution)?.kind == .transposed })
-        XCTAssertTrue(t.gan.discriminator.layers.contains { ($0 as? Convolution)?.stride == 2 })
-        // The generator's first layer sits five layers from the loss: its directional derivative is ~1e-3, so a
-        // larger step keeps the float32 loss difference well above rounding (tanh keeps the O(h²) error small).
-        checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
-        checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1]).loss }
     }
 
-    /// The same at MNIST scale (28×28, batch 64, the k4 s2 geometry of gan-conv with fewer channels): the conv
-    /// kernels take their batched paths here, which the 8×8 check does not reach.
+    /// The same at MNIST scale (28×28, batch 64, the k4 s2 geometry of gan-conv with fewer channels, batch norm): the
+    /// conv kernels take their batched paths here, which the 8×8 check does not reach.
     func testConvGradientsAtMNISTScale() throws {
         var c = GANConfig(architecture: .conv)
-        (c.hidden, c.noise, c.batchSize, c.activation) = ([8, 16], 10, 64, .tanh)
+        (c.hidden, c.noise, c.batchSize, c.activation, c.generatorActivation) = ([8, 16], 10, 64, .tanh, .tanh)
+        c.initialization = .he  // as above
         let set = ImageSet(images: randomFloats(64 * 784, in: 0..<1, seed: 3), labels: [Int32](repeating: 0, count: 64),
                            dims: Dims(1, 28, 28))
         let t = try GANTrainer(gan: try GAN(c), train: set)
@@ -81,15 +92,71 @@ final class GANTests: XCTestCase {
         checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient(Array(0..<64)[...]).loss }
     }
 
-    /// MNIST-sized DCGAN pair: the layer shapes of the issue (z → 128·7·7, ConvT 128→64→1; Conv 1→64→128, Linear → 1).
+    /// MNIST-sized DCGAN pair: the layer shapes of the issue (z → 128·7·7, ConvT 128→64→1; Conv 1→64→128, Linear → 1),
+    /// batch norm where DCGAN puts it, and the old layout without it (the parameter names of runs trained before).
     func testConvArchitectureOnMNISTShapes() throws {
         let gan = try GAN(GANConfig(architecture: .conv))
         try gan.prepare(batch: 2)
         XCTAssertEqual(gan.generator.outputDims, Dims(1, 28, 28))
         XCTAssertEqual(gan.discriminator.outputDims, .features(1))
         let shapes = gan.namedParameters.filter { $0.0.hasSuffix("weight") }.map { $0.1.shape }
-        XCTAssertEqual(shapes, [[6272, 64], [128, 64, 4, 4], [64, 1, 4, 4], [64, 1, 4, 4], [128, 64, 4, 4], [1, 6272]])
+        XCTAssertEqual(shapes, [[6272, 64], [128], [128, 64, 4, 4], [64], [64, 1, 4, 4], [64, 1, 4, 4], [128, 64, 4, 4], [128], [1, 6272]])
+        XCTAssertEqual(gan.generator.layers.map(\.description), ["Linear(64→6272)", "Reshape(128x7x7)", "BatchNorm(128)", "ReLU",
+            "ConvTranspose2d(128→64,k4,s2,p1,op0)", "BatchNorm(64)", "ReLU", "ConvTranspose2d(64→1,k4,s2,p1,op0)", "Sigmoid"])
+        XCTAssertEqual(gan.discriminator.layers.map(\.description), ["Conv2d(1→64,k4,s2,p1)", "LeakyReLU(0.2)", "Conv2d(64→128,k4,s2,p1)",
+            "BatchNorm(128)", "LeakyReLU(0.2)", "Linear(6272→1)"])
+        // Running statistics are buffers: saved with the parameters, invisible to the optimiser.
+        XCTAssertEqual(gan.namedBuffers.map(\.0), ["generator.2.running_mean", "generator.2.running_var", "generator.5.running_mean",
+            "generator.5.running_var", "discriminator.3.running_mean", "discriminator.3.running_var"])
+        XCTAssertFalse(gan.namedParameters.contains { $0.0.contains("running") })
+        XCTAssertEqual(Set(gan.parameterValues.keys).count, gan.namedParameters.count + 6)
+        var old = GANConfig(architecture: .conv)
+        old.batchNorm = false
+        XCTAssertEqual(try GAN(old).namedParameters.map(\.0), ["generator.0.weight", "generator.0.bias", "generator.3.weight",
+            "generator.3.bias", "generator.5.weight", "generator.5.bias", "discriminator.0.weight", "discriminator.0.bias",
+            "discriminator.2.weight", "discriminator.2.bias", "discriminator.4.weight", "discriminator.4.bias"])
         XCTAssertThrowsError(try GAN({ var c = GANConfig(architecture: .conv); c.image = Dims(1, 30, 30); return c }()))
+    }
+
+    /// A checkpoint carries the running statistics: a fresh trainer restored from it samples (evaluation mode, running
+    /// statistics) exactly like the trained one; without them (initial 0 / 1) the samples differ.
+    func testCheckpointRestoresRunningStatistics() throws {
+        let t = try trainer { $0.architecture = .conv; $0.hidden = [4, 8]; $0.epochs = 2 }
+        try t.fit()
+        let stats = t.gan.namedBuffers.map { $0.1.value.array }
+        XCTAssertTrue(stats.allSatisfy { s in s.contains { $0 != 0 && $0 != 1 } }, "running statistics moved: \(stats)")
+        let copy = try trainer { $0.architecture = .conv; $0.hidden = [4, 8]; $0.epochs = 2 }
+        let untouched = copy.gan.sample(count: 8, seed: 2)
+        var withoutStats = t.checkpoint()
+        for (name, _) in t.gan.namedBuffers { withoutStats.parameters[name] = nil }
+        XCTAssertThrowsError(try copy.restore(withoutStats), "a checkpoint without running statistics is incomplete")
+        try copy.restore(t.checkpoint())
+        XCTAssertEqual(copy.gan.namedBuffers.map { $0.1.value.array }, stats)
+        XCTAssertEqual(copy.gan.sample(count: 8, seed: 2), t.gan.sample(count: 8, seed: 2))
+        XCTAssertNotEqual(untouched, t.gan.sample(count: 8, seed: 2))
+    }
+
+    /// DCGAN initialisation: every linear and convolution weight N(0, 0.02²), biases 0, batch norm γ = 1; He otherwise.
+    func testDCGANInitialisation() throws {
+        for initialization in GANConfig.Initialization.allCases {
+            var c = GANConfig(architecture: .conv)
+            c.initialization = initialization
+            let gan = try GAN(c)
+            gan.initialize(seed: 3)
+            for (name, p) in gan.namedParameters where p.shape.count > 1 {
+                let v = p.value.array.map(Double.init), n = Double(v.count)
+                let mean = v.reduce(0, +) / n, std = (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / n).squareRoot()
+                // He uniform has std sqrt(2 / fanIn): 0.18 for the stem Linear (fan-in 64), 0.35 for D's first conv (fan-in 16).
+                if initialization == .dcgan {
+                    XCTAssertEqual(std, 0.02, accuracy: 4 * 0.02 / (2 * n).squareRoot(), name)  // 4 standard errors
+                } else {
+                    XCTAssertGreaterThan(std, 0.015, name)
+                    if name == "discriminator.0.weight" { XCTAssertEqual(std, (2.0 / 16).squareRoot(), accuracy: 0.05) }
+                }
+                XCTAssertEqual(mean, 0, accuracy: 4 * std / n.squareRoot() + 1e-6, name)
+            }
+            XCTAssertTrue(gan.namedParameters.filter { $0.0.hasSuffix("bias") }.allSatisfy { $0.1.value.array.allSatisfy { $0 == 0 } })
+        }
     }
 
     func testConfigRoundTripsThroughJSON() throws {
@@ -98,6 +165,21 @@ final class GANTests: XCTestCase {
         c.discriminatorSteps = 3
         let back = try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c))
         XCTAssertEqual(back, c)
+        c.generatorActivation = .tanh
+        c.batchNorm = false
+        c.initialization = .dcgan
+        XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)), c)
+        // A configuration written before batch norm existed rebuilds the network it trained: no batch norm.
+        var json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(GANConfig(architecture: .conv))) as! [String: Any]
+        json["batchNorm"] = nil
+        json["initialization"] = nil
+        let old = try JSONDecoder().decode(GANConfig.self, from: try JSONSerialization.data(withJSONObject: json))
+        XCTAssertFalse(old.batchNorm)
+        XCTAssertEqual(old.resolvedInitialization, .he)
+        XCTAssertEqual(GANConfig(architecture: .conv).resolvedInitialization, .dcgan)
+        XCTAssertEqual(GANConfig(architecture: .mlp).resolvedInitialization, .he)
+        XCTAssertEqual(old.resolvedGeneratorActivation, .leakyRelu(slope: 0.2))
+        XCTAssertEqual(GANConfig(architecture: .conv).resolvedGeneratorActivation, .relu)
         XCTAssertEqual(GANConfig.activation(named: "leakyrelu"), .leakyRelu(slope: 0.2))
         XCTAssertNil(GANConfig.activation(named: "leakyrelu:x"))
     }

@@ -82,9 +82,21 @@ final class GANRunTests: XCTestCase {
             XCTAssertEqual(a.parameters, b.parameters, name)
             XCTAssertEqual(a.optimizerState, b.optimizerState, name)
             XCTAssertEqual(a.history.map(\.generatorLoss), b.history.map(\.generatorLoss), name)
-            // The reloaded generator reproduces the last stored grid bitwise.
+            // The reloaded generator reproduces the last stored grid bitwise (it samples in evaluation mode: for
+            // the conv pair that needs the batch norm running statistics, which the file stores beside the weights).
             let trained = try TrainedGAN(path: "\(dir)/\(name)-split.h5")
             XCTAssertEqual(trained.weights, "/model")
+            XCTAssertEqual(trained.gan.namedBuffers.count, name == "conv" ? 6 : 0)
+            XCTAssertEqual(trained.gan.parameterValues, full.trainer.gan.parameterValues, name)
+            if name == "conv" {
+                try RunFile.read(at: "\(dir)/\(name)-split.h5") { f in
+                    for group in ["/model", "/checkpoint/model"] {
+                        let (v, shape) = try f.readFloats("\(group)/generator.2.running_var")
+                        XCTAssertEqual(shape, [8])
+                        XCTAssertTrue(v.contains { $0 != 1 }, "trained running variance in \(group): \(v)")
+                    }
+                }
+            }
             let last = try XCTUnwrap(try GANRun.lastSamples(at: "\(dir)/\(name)-split.h5"))
             XCTAssertEqual(last.epoch, s.gan.epochs)
             XCTAssertEqual(try trained.sample(n: s.gridCount, seed: s.gridSeed).images, last.images)

@@ -23,6 +23,8 @@ extension Train {
         c.discriminatorSteps = dSteps
         c.dropout = dropout
         c.realLabel = realLabel
+        c.batchNorm = !noBatchNorm
+        c.initialization = ganInit.map { GANConfig.Initialization(rawValue: $0)! }
         c.optimizer = OptimizerConfig(kind: .adam, learningRate: lr ?? 2e-4, beta1: beta1 ?? 0.5, weightDecay: weightDecay)
         c.seed = seed
         return GANRunSpec(gan: c, dataset: dataset, trainLimit: trainLimit)
@@ -31,6 +33,7 @@ extension Train {
     /// GAN-only checks of the options, called from `validate()`.
     func validateGAN() throws {
         guard optimizer == "adam" else { throw ValidationError("GANs train with adam (β1 = --beta1, default 0.5); got --optimizer \(optimizer)") }
+        if let i = ganInit, GANConfig.Initialization(rawValue: i) == nil { throw ValidationError("--gan-init must be he or dcgan, got '\(i)'") }
         guard dSteps >= 1 else { throw ValidationError("--d-steps must be >= 1, got \(dSteps)") }
         guard realLabel > 0.5 && realLabel <= 1 else { throw ValidationError("--real-label must be in (0.5, 1], got \(realLabel)") }
     }

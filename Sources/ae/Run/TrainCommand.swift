@@ -26,6 +26,8 @@ struct Train: ParsableCommand {
     @Option(help: "Adam β1 (default 0.9; GANs 0.5).") var beta1: Float?
     @Option(help: "GAN: discriminator steps per generator step (k).") var dSteps: Int = 1
     @Option(help: "GAN: target for real images in D's loss (0.9 = one-sided label smoothing).") var realLabel: Float = 1
+    @Option(help: "GAN weight initialisation: he (He uniform) or dcgan (N(0, 0.02²); default with batch norm).") var ganInit: String?
+    @Flag(help: "gan-conv: no batch norm (the first recipe: LeakyReLU in both networks).") var noBatchNorm = false
     @Option(help: "Optimizer: gd (full batch), sgd, adam, adamw.") var optimizer: String = "adam"
     @Option(help: "SGD momentum.") var momentum: Float = 0
     @Option(help: "Learning-rate schedule: constant, linear[:final], exp:gamma.") var schedule: String = "constant"

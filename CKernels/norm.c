@@ -1,0 +1,153 @@
+// Batch normalisation, forward (training and evaluation) and backward (see include/ck_norm.h). The *_ref
+// functions are the scalar reference and the tail handler of the SIMD variants in norm_simd.h.
+//
+// Work is split over channels: one thread owns a channel and walks its (sample, channel) rows in sample order,
+// adding their double-precision row sums in that order, so every statistic and gradient is the same for any
+// thread count. Statistics are two-pass (mean, then centred squares): one-pass E[x²] − E[x]² loses the variance
+// of large-mean activations to cancellation.
+#include "norm.h"
+#include "include/ck_norm.h"
+
+#include <math.h>
+
+// MARK: scalar reference
+
+double ck_norm_row_sum_ref(const float *x, int64_t n) {
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) s += (double)x[i];
+    return s;
+}
+
+double ck_norm_row_centered_squares_ref(const float *x, int64_t n, float mean) {
+    double s = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const float d = x[i] - mean;
+        s += (double)(d * d);
+    }
+    return s;
+}
+
+void ck_norm_row_affine_ref(float *y, const float *x, int64_t n, float center, float a, float b) {
+    for (int64_t i = 0; i < n; i++) y[i] = fmaf(a, x[i] - center, b);
+}
+
+void ck_norm_row_grad_sums_ref(double *sums, const float *dy, const float *x, int64_t n, float mean) {
+    double s0 = 0.0, s1 = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        s0 += (double)dy[i];
+        s1 += (double)(dy[i] * (x[i] - mean));
+    }
+    sums[0] += s0;
+    sums[1] += s1;
+}
+
+void ck_norm_row_grad_input_ref(float *dx, const float *dy, const float *x, int64_t n, float center, float a, float b,
+                                float c) {
+    for (int64_t i = 0; i < n; i++) dx[i] = fmaf(a, dy[i], fmaf(b, x[i] - center, c));
+}
+
+// MARK: entry points
+
+int64_t ck_batchnorm_groups(int64_t batch, int64_t group) {
+    if (group < 1 || group >= batch) return batch > 0 ? 1 : 0;
+    return (batch + group - 1) / group;
+}
+
+/// Threads for `channels` channels of `per_channel` values each: about one CK_CHUNK of values per thread.
+static int channel_threads(int64_t channels, int64_t per_channel) {
+    const int64_t chunks = (channels * per_channel + CK_CHUNK - 1) / CK_CHUNK;
+    return ck_threads_for(CK_MIN(channels, chunks));
+}
+
+/// Samples [first, last) of group g.
+static void group_range(int64_t g, int64_t batch, int64_t group, int64_t *first, int64_t *last) {
+    const int64_t size = (group < 1 || group >= batch) ? batch : group;
+    *first = g * size;
+    *last = CK_MIN(batch, *first + size);
+}
+
+typedef double (*row_sum_fn)(const float *, int64_t);
+typedef double (*row_centered_fn)(const float *, int64_t, float);
+typedef void (*row_affine_fn)(float *, const float *, int64_t, float, float, float);
+typedef void (*row_grad_sums_fn)(double *, const float *, const float *, int64_t, float);
+typedef void (*row_grad_input_fn)(float *, const float *, const float *, int64_t, float, float, float, float);
+
+void ck_batchnorm_forward_train(float *y, float *mean, float *invstd, float *running_mean, float *running_var,
+                                const float *x, const float *gamma, const float *beta, int64_t batch, int64_t channels,
+                                int64_t plane, int64_t group, float eps, float momentum) {
+    const row_sum_fn sum = CK_PICK(row_sum_fn, ck_norm_row_sum);
+    const row_centered_fn centered = CK_PICK(row_centered_fn, ck_norm_row_centered_squares);
+    const row_affine_fn affine = CK_PICK(row_affine_fn, ck_norm_row_affine);
+    const int64_t groups = ck_batchnorm_groups(batch, group);
+    #pragma omp parallel for num_threads(channel_threads(channels, batch * plane)) schedule(static)
+    for (int64_t c = 0; c < channels; c++) {
+        for (int64_t g = 0; g < groups; g++) {
+            int64_t first, last;
+            group_range(g, batch, group, &first, &last);
+            const double m = (double)((last - first) * plane);
+            double s = 0.0;
+            for (int64_t n = first; n < last; n++) s += sum(x + (n * channels + c) * plane, plane);
+            const float mu = (float)(s / m);
+            double sq = 0.0;
+            for (int64_t n = first; n < last; n++) sq += centered(x + (n * channels + c) * plane, plane, mu);
+            const double var = sq / m;
+            const float is = (float)(1.0 / sqrt(var + (double)eps));
+            mean[g * channels + c] = mu;
+            invstd[g * channels + c] = is;
+            const float a = gamma[c] * is;  // y = a (x − mu) + beta
+            for (int64_t n = first; n < last; n++) affine(y + (n * channels + c) * plane, x + (n * channels + c) * plane, plane, mu, a, beta[c]);
+            if (running_mean && running_var) {
+                const double unbiased = m > 1 ? var * m / (m - 1) : var;
+                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mu;
+                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+            }
+        }
+    }
+}
+
+void ck_batchnorm_forward_eval(float *y, const float *x, const float *gamma, const float *beta,
+                               const float *running_mean, const float *running_var, int64_t batch, int64_t channels,
+                               int64_t plane, float eps) {
+    const row_affine_fn affine = CK_PICK(row_affine_fn, ck_norm_row_affine);
+    #pragma omp parallel for num_threads(channel_threads(channels, batch * plane)) schedule(static)
+    for (int64_t c = 0; c < channels; c++) {
+        const float a = gamma[c] * (float)(1.0 / sqrt((double)running_var[c] + (double)eps));
+        for (int64_t n = 0; n < batch; n++) {
+            affine(y + (n * channels + c) * plane, x + (n * channels + c) * plane, plane, running_mean[c], a, beta[c]);
+        }
+    }
+}
+
+void ck_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
+                           const float *invstd, const float *gamma, int64_t batch, int64_t channels, int64_t plane,
+                           int64_t group) {
+    const row_grad_sums_fn grad_sums = CK_PICK(row_grad_sums_fn, ck_norm_row_grad_sums);
+    const row_grad_input_fn grad_input = CK_PICK(row_grad_input_fn, ck_norm_row_grad_input);
+    const int64_t groups = ck_batchnorm_groups(batch, group);
+    #pragma omp parallel for num_threads(channel_threads(channels, batch * plane)) schedule(static)
+    for (int64_t c = 0; c < channels; c++) {
+        double dg = 0.0, db = 0.0;
+        for (int64_t g = 0; g < groups; g++) {
+            int64_t first, last;
+            group_range(g, batch, group, &first, &last);
+            const float mu = mean[g * channels + c], is = invstd[g * channels + c];
+            double sums[2] = {0.0, 0.0};  // Σ dy, Σ dy (x − mu)
+            for (int64_t n = first; n < last; n++) {
+                grad_sums(sums, dy + (n * channels + c) * plane, x + (n * channels + c) * plane, plane, mu);
+            }
+            db += sums[0];
+            dg += sums[1] * is;  // Σ dy x̂
+            if (!dx) continue;
+            // dx = k (dy − E[dy] − x̂ E[dy x̂]), k = gamma is, x̂ = (x − mu) is
+            //    = k dy + b (x − mu) + c0  with  b = −k is² E[dy (x − mu)],  c0 = −k E[dy].
+            const double m = (double)((last - first) * plane), k = (double)gamma[c] * is;
+            const double b = -k * is * is * sums[1] / m, c0 = -k * sums[0] / m;
+            for (int64_t n = first; n < last; n++) {
+                grad_input(dx + (n * channels + c) * plane, dy + (n * channels + c) * plane, x + (n * channels + c) * plane,
+                           plane, mu, (float)k, (float)b, (float)c0);
+            }
+        }
+        dgamma[c] = (float)dg;
+        dbeta[c] = (float)db;
+    }
+}
