@@ -53,6 +53,22 @@ public struct StudyLedger: Sendable {
         try record.json().write(to: URL(fileURLWithPath: recordPath(run.id)), options: .atomic)
     }
 
+    /// The recorded runs of `runs`, in plan order, with where and how long each trained (the study's own
+    /// tables leave times out, so that they stay byte-identical between machines).
+    public func table(of runs: [StudyRun]) throws -> StudyTable {
+        let recorded = try runs.compactMap { try record(of: $0) }
+        return StudyTable(
+            title: "Ledger: \(recorded.count) of \(runs.count) runs recorded in \(path), in plan order", name: "ledger",
+            columns: ["run", "status", "epochs", "val PSNR (dB)", "test PSNR (dB, mean ± std)", "training time (min)", "img/s",
+                      "threads", "ISA", "commit"],
+            rows: recorded.map { r in
+                let val = r.metrics["val"]?.psnrMean ?? .nan, test = r.metrics["test"]
+                return [r.id, r.status, "\(r.epochs)", cell(val), cell(test?.psnrMean ?? .nan, test?.psnrStd ?? .nan),
+                        cell(r.trainingSeconds / 60, 1), cell(r.imagesPerSecond, 0), "\(r.threads)", r.isa,
+                        r.commit.map { String($0.prefix(10)) } ?? ""]
+            })
+    }
+
     /// `git rev-parse HEAD` in `directory` (nil outside a repository or without git). With uncommitted
     /// changes under `Sources/` the commit gets a `+dirty` suffix: the binary may differ from it.
     public static func gitCommit(in directory: String = FileManager.default.currentDirectoryPath) -> String? {

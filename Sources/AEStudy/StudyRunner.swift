@@ -83,7 +83,8 @@ public struct Study<D: StudyDefinition> {
             stage += 1
             guard complete else { break }
         }
-        let report = try definition.summarize(folder, runs: all)
+        var report = try definition.summarize(folder, runs: all)
+        if let ledger = folder.ledger { report.tables.append(try ledger.table(of: all)) }
         if options.queue.map({ $0.rank == 0 }) ?? true { try report.write(to: folder.path) }
         return report
     }

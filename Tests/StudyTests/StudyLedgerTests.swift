@@ -81,6 +81,10 @@ extension StudyRunTests {
         XCTAssertEqual(try records(book), ["\(runs[0].id).json"], "the first run of the plan")
         XCTAssertTrue(log.lines.contains { $0.contains("training 1 of the 2 now") }, "\(log.lines)")
         XCTAssertEqual(try text(f.file("summary.csv")).components(separatedBy: ",missing,").count - 1, 1)
+        let listing = try text(f.file("ledger.csv")).split(separator: "\n")
+        XCTAssertEqual(listing.count, 2, "header and the one recorded run: \(listing)")
+        XCTAssertTrue(listing[1].hasPrefix("\(runs[0].id),finished,1,"), "\(listing)")
+        XCTAssertTrue(try text(f.file("summary.md")).contains("1 of 2 runs recorded"))
 
         // The second run finishes outside the ledger; the next invocation records it without training.
         try Study(tinyGrid, folder: StudyFolder(path: f.path), overwrite: false).run(quietOptions())
