@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs of a study in parallel child processes: `ae study <kind> --out <folder> --only <id> --threads T`.
+/// Runs of a study in parallel child processes: `ae study <kind> --out <folder> --only <id> --threads T`
+/// (and `--ledger DIR`: each child records the run it finishes).
 ///
 /// Separate processes rather than threads, because the kernels' thread count (OpenMP) is process-wide:
 /// two runs in one process could not each have their own share of the cores. Each child writes only its
@@ -44,6 +45,7 @@ struct ChildPool {
         var arguments = ["study", kind.rawValue, "--out", folder.path, "--only", run.id]
         if let t = options.threadsPerJob { arguments += ["--threads", String(t)] }
         if let dir = folder.dataDir { arguments += ["--data-dir", dir] }
+        if let ledger = folder.ledger { arguments += ["--ledger", ledger.path] }
         process.arguments = arguments + options.childArguments
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

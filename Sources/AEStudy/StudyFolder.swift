@@ -45,7 +45,7 @@ public struct StudyEvaluation: Equatable, Sendable {
 }
 
 /// Summary attributes of one `/metrics/<name>` group.
-public struct MetricSummary: Equatable, Sendable {
+public struct MetricSummary: Codable, Equatable, Sendable {
     public var loss: Double
     public var mseMean: Double
     public var psnrMean: Double
@@ -70,14 +70,18 @@ public struct RunResult: Sendable {
 }
 
 /// A study's folder: `study.json` (its specification), `runs/<id>.h5`, `folds/` (cross-validation data),
-/// `logs/` (child processes), and the summary tables and figures.
+/// `logs/` (child processes), and the summary tables and figures; optionally with a ledger of finished
+/// runs kept elsewhere (see `StudyLedger`).
 public struct StudyFolder: Sendable {
     public let path: String
     public let dataDir: String?
+    /// Runs recorded here count as finished; runs finishing in this folder are recorded.
+    public let ledger: StudyLedger?
 
-    public init(path: String, dataDir: String? = nil) {
+    public init(path: String, dataDir: String? = nil, ledger: StudyLedger? = nil) {
         self.path = path
         self.dataDir = dataDir
+        self.ledger = ledger
     }
 
     public var specPath: String { "\(path)/study.json" }
@@ -93,11 +97,7 @@ public struct StudyFolder: Sendable {
         guard let (status, stored) = try? RunFile.read(at: path, { f in
             (try f.stringAttribute("status"), try f.stringAttribute("run_spec"))
         }), let json = stored, let spec = try? decodeRunSpec(json) else { return .stale }
-        // `create` fills in the input dims and class count from the data.
-        var expected = run.spec
-        expected.model.input = spec.model.input
-        if !expected.model.isAutoencoder { expected.model.classes = spec.model.classes }
-        guard expected == spec else { return .stale }
+        guard sameSettings(planned: run.spec, stored: spec) else { return .stale }
         return status == "finished" || status == "stopped-early" ? .done : .running
     }
 
@@ -115,25 +115,52 @@ public struct StudyFolder: Sendable {
         state(of: run) != .done || !missingEvaluations(of: run).isEmpty
     }
 
-    /// Status, epochs and every metric group of `run`'s file (status `missing` when there is none).
+    /// The runs of `runs` still to train or evaluate: neither in the ledger nor done in the folder. Runs
+    /// done in the folder but missing from the ledger are recorded on the way.
+    public func pending(_ runs: [StudyRun]) throws -> [StudyRun] {
+        try runs.filter { run in
+            guard let ledger else { return needsWork(run) }
+            if try ledger.record(of: run) != nil { return false }
+            if needsWork(run) { return true }
+            try ledger.write(run, from: self)
+            return false
+        }
+    }
+
+    /// Status, epochs and every metric group of `run`: its ledger record, else its file (status `missing`
+    /// when there is neither).
     public func result(of run: StudyRun) throws -> RunResult {
+        if let record = try ledger?.record(of: run) { return record.result(for: run) }
         let path = runPath(run.id)
         guard FileManager.default.fileExists(atPath: path) else { return RunResult(run: run, status: "missing", epochs: 0, metrics: [:]) }
         return try RunFile.read(at: path) { f in
-            var metrics: [String: MetricSummary] = [:]
-            for name in f.exists("/metrics") ? try f.children(of: "/metrics") : [] {
-                let g = "/metrics/\(name)"
-                func value(_ key: String) throws -> Double { try f.doubleAttribute(key, at: g) ?? .nan }
-                metrics[name] = MetricSummary(loss: try value("loss"), mseMean: try value("mse_mean"),
-                                              psnrMean: try value("psnr_mean"), psnrStd: try value("psnr_std"),
-                                              accuracy: try value("accuracy"))
-            }
-            return RunResult(run: run, status: try f.stringAttribute("status") ?? "?",
-                             epochs: Int(try f.intAttribute("epochs_done") ?? 0), metrics: metrics)
+            RunResult(run: run, status: try f.stringAttribute("status") ?? "?",
+                      epochs: Int(try f.intAttribute("epochs_done") ?? 0), metrics: try metricSummaries(in: f))
         }
     }
 
     public func results(of runs: [StudyRun]) throws -> [RunResult] { try runs.map(result(of:)) }
+}
+
+/// True when a run file made from `stored` is the planned run `planned`: `create` fills in the input dims
+/// (and a classifier's class count) from the data, so those are not compared.
+func sameSettings(planned: RunSpec, stored: RunSpec) -> Bool {
+    var expected = planned
+    expected.model.input = stored.model.input
+    if !expected.model.isAutoencoder { expected.model.classes = stored.model.classes }
+    return expected == stored
+}
+
+/// The attributes of every `/metrics/<name>` group of a run file.
+func metricSummaries(in f: H5File) throws -> [String: MetricSummary] {
+    var metrics: [String: MetricSummary] = [:]
+    for name in f.exists("/metrics") ? try f.children(of: "/metrics") : [] {
+        let g = "/metrics/\(name)"
+        func value(_ key: String) throws -> Double { try f.doubleAttribute(key, at: g) ?? .nan }
+        metrics[name] = MetricSummary(loss: try value("loss"), mseMean: try value("mse_mean"), psnrMean: try value("psnr_mean"),
+                                      psnrStd: try value("psnr_std"), accuracy: try value("accuracy"))
+    }
+    return metrics
 }
 
 /// Decodes the `run_spec` attribute (non-finite numbers are stored as strings).

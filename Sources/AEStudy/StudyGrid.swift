@@ -43,30 +43,35 @@ public struct GridStudy: StudyDefinition {
         self.mlpHidden = mlpHidden
     }
 
+    /// The runs, baseline first: every model, dataset and latent with the first learning rate, L1 and
+    /// dropout of the lists, then the configurations one step (in list positions) away from that baseline,
+    /// and so on — so the first runs of a study advanced a few at a time (`--limit`) already give the
+    /// PSNR-vs-latent curve. Ties keep the order model, dataset, latent, LR, L1, dropout.
     public func runs(stage: Int, in folder: StudyFolder) throws -> [StudyRun]? {
         guard stage == 0 else { return nil }
-        var out: [StudyRun] = []
+        var out: [(steps: Int, run: StudyRun)] = []
         for model in models {
             for dataset in datasets {
                 for latent in latents {
-                    for lr in learningRates {
-                        for l1 in l1 {
-                            for dropout in dropouts {
+                    for (i, lr) in learningRates.enumerated() {
+                        for (j, l1) in l1.enumerated() {
+                            for (k, dropout) in dropouts.enumerated() {
                                 var train = budget.trainConfig(learningRate: lr)
                                 train.l1 = l1
                                 let config = autoencoder(model, latent: latent, dropout: dropout, mlpHidden: mlpHidden)
                                 let id = "\(model.rawValue)-\(datasetTag(dataset))-z\(latent)-lr\(compactNumber(lr))-l1_\(compactNumber(l1))-do\(compactNumber(dropout))"
-                                out.append(StudyRun(id: id, spec: budget.runSpec(config, train, dataset: dataset),
-                                                    factors: ["model": model.rawValue, "dataset": dataset, "latent": "\(latent)",
-                                                              "lr": compactNumber(lr), "l1": compactNumber(l1), "dropout": compactNumber(dropout)],
-                                                    evaluations: [StudyEvaluation(name: "val", split: "val")]))
+                                out.append((i + j + k, StudyRun(
+                                    id: id, spec: budget.runSpec(config, train, dataset: dataset),
+                                    factors: ["model": model.rawValue, "dataset": dataset, "latent": "\(latent)",
+                                              "lr": compactNumber(lr), "l1": compactNumber(l1), "dropout": compactNumber(dropout)],
+                                    evaluations: [StudyEvaluation(name: "val", split: "val")])))
                             }
                         }
                     }
                 }
             }
         }
-        return out
+        return out.enumerated().sorted { ($0.element.steps, $0.offset) < ($1.element.steps, $1.offset) }.map(\.element.run)
     }
 
     public func summarize(_ folder: StudyFolder, runs: [StudyRun]) throws -> StudyReport {

@@ -19,6 +19,9 @@ public struct StudyOptions: Sendable {
     public var observer: @Sendable () -> TrainingRun.Observer = { TrainingRun.Observer() }
     /// Set when several processes (MPI ranks) share the study; `jobs` is then ignored.
     public var queue: StudyWorkQueue?
+    /// Train at most this many runs in this invocation, in plan order (nil = all). Stages after an
+    /// unfinished one are not planned; the summary covers what is done so far. Not with `queue`.
+    public var limit: Int?
 
     public init() {}
 }
@@ -65,18 +68,23 @@ public struct Study<D: StudyDefinition> {
         return stored.spec
     }
 
-    /// Every stage's runs, trains what is missing, and writes `summary.md`, the CSVs and the figures.
+    /// Every stage's runs, trains what is missing (at most `options.limit` runs), and writes `summary.md`,
+    /// the CSVs and the figures.
     @discardableResult
     public func run(_ options: StudyOptions) throws -> StudyReport {
+        if options.limit != nil, options.queue != nil { throw StudyError("a run limit cannot be combined with MPI ranks") }
         var all: [StudyRun] = []
         var stage = 0
+        var allowed = options.limit
         while let runs = try definition.runs(stage: stage, in: folder) {
             try checkUnique(all + runs)
-            try execute(runs, stage: stage, options)
+            let complete = try execute(runs, stage: stage, options, allowed: &allowed)
             all += runs
             stage += 1
+            guard complete else { break }
         }
-        let report = try definition.summarize(folder, runs: all)
+        var report = try definition.summarize(folder, runs: all)
+        if let ledger = folder.ledger { report.tables.append(try ledger.table(of: all)) }
         if options.queue.map({ $0.rank == 0 }) ?? true { try report.write(to: folder.path) }
         return report
     }
@@ -107,15 +115,24 @@ public struct Study<D: StudyDefinition> {
         for r in runs where !seen.insert(r.id).inserted { throw StudyError("two configurations share the id '\(r.id)'; make the grid's values distinct") }
     }
 
-    /// Runs the stage's pending runs, in process or in `options.jobs` children, with progress lines.
-    private func execute(_ runs: [StudyRun], stage: Int, _ options: StudyOptions) throws {
-        if let queue = options.queue { return try executeShared(runs, stage: stage, queue: queue, options) }
-        let pending = runs.filter(folder.needsWork)
+    /// Runs the stage's pending runs (at most `allowed`, which is decreased), in process or in `options.jobs`
+    /// children, with progress lines. Returns whether no run of the stage is left to do.
+    private func execute(_ runs: [StudyRun], stage: Int, _ options: StudyOptions, allowed: inout Int?) throws -> Bool {
+        if let queue = options.queue {
+            try executeShared(runs, stage: stage, queue: queue, options)
+            return true
+        }
+        let outstanding = try folder.pending(runs)
+        let pending = allowed.map { Array(outstanding.prefix(max(0, $0))) } ?? outstanding
+        allowed = allowed.map { $0 - pending.count }
         let label = stageLabel(stage)
-        options.log(stageLine(runs: runs.count, pending: pending.count, label: label, atATime: String(max(1, options.jobs))))
-        guard !pending.isEmpty else { return }
+        options.log(stageLine(runs: runs.count, pending: outstanding.count, label: label, atATime: String(max(1, options.jobs))))
+        if pending.count < outstanding.count {
+            options.log("\(label)run limit: training \(pending.count) of the \(outstanding.count) now; run the command again to continue")
+        }
+        guard !pending.isEmpty else { return pending.count == outstanding.count }
         for run in pending { try run.fold?.ensureFile(dataDir: folder.dataDir) }
-        var tracker = ProgressTracker(total: runs.count, done: runs.count - pending.count, jobs: max(1, options.jobs), label: label)
+        var tracker = ProgressTracker(total: runs.count, done: runs.count - outstanding.count, jobs: max(1, options.jobs), label: label)
         if options.jobs <= 1 {
             for run in pending {
                 let start = Date()
@@ -127,6 +144,7 @@ public struct Study<D: StudyDefinition> {
                 options.log(tracker.finished(run.id, seconds: seconds, outcome: ok ? outcome(of: run) : "FAILED (see logs/\(run.id).log)"))
             }
         }
+        return pending.count == outstanding.count
     }
 
     func stageLabel(_ stage: Int) -> String { stage == 0 ? "" : "stage \(stage + 1): " }
@@ -160,6 +178,7 @@ public struct Study<D: StudyDefinition> {
             try TrainingRun.create(run.spec, at: path, overwrite: true, dataDir: folder.dataDir).train(observer: observer)
         }
         try evaluate(run)
+        try folder.ledger?.write(run, from: folder)
     }
 
     /// Writes the run's missing `/metrics/<name>` groups, loading each dataset once.

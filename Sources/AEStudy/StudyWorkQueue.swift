@@ -21,7 +21,7 @@ extension Study {
     /// `execute` across the ranks of `queue`.
     func executeShared(_ runs: [StudyRun], stage: Int, queue: StudyWorkQueue, _ options: StudyOptions) throws {
         let leads = queue.rank == 0
-        let pending = leads ? runs.filter(folder.needsWork) : []
+        let pending = leads ? try folder.pending(runs) : []
         let label = stageLabel(stage)
         if leads {
             options.log(stageLine(runs: runs.count, pending: pending.count, label: label, atATime: "\(queue.size) ranks"))

@@ -59,6 +59,16 @@ final class StudyRunTests: XCTestCase {
 
     func text(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
+    /// The `ae` executable built beside the tests (children of `--jobs`); skips the test without it.
+    func aeExecutable() throws -> String {
+        let bundle = Bundle(for: Self.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("ae").path }
+        guard let exe = candidates.first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("no ae executable beside the tests (\(candidates)); build it first")
+        }
+        return exe
+    }
+
     /// The study writes its tables and figure; running it again changes no run file; a run interrupted
     /// after one epoch is resumed to the very same result; a different spec for the folder is refused.
     func testRobustnessStudyEndToEndAndResumable() throws {
@@ -143,11 +153,7 @@ final class StudyRunTests: XCTestCase {
 
     /// `--jobs 2`: runs in two `ae` child processes give the same table as one at a time in process.
     func testParallelChildrenMatchInProcess() throws {
-        let bundle = Bundle(for: Self.self).bundleURL
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("ae").path }
-        guard let exe = candidates.first(where: FileManager.default.isExecutableFile) else {
-            throw XCTSkip("no ae executable beside the tests (\(candidates)); build it first")
-        }
+        let exe = try aeExecutable()
         var spec = tinyRobustness
         spec.corruptions = ["gaussian:0.5"]
         let serial = folder("serial"), parallel = folder("parallel")

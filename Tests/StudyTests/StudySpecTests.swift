@@ -94,6 +94,24 @@ final class StudySpecTests: XCTestCase {
         }
     }
 
+    /// The committed cnn3/mnist spec is the grid for one model and dataset (108 runs of 30 epochs on
+    /// all data), planned baseline first: lr 1e-3, L1 0, dropout 0 at every latent, then one step away.
+    func testCommittedGridSpecRunsBaselineFirst() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/studies/grid-cnn3-mnist.yaml").path
+        let spec = try GridStudy.parse(specFile: try XCTUnwrap(FileManager.default.contents(atPath: file)), over: .full, file: file)
+        var expected = GridStudy.full
+        (expected.models, expected.datasets) = ([.cnn3], ["mnist"])
+        XCTAssertEqual(spec, expected)
+        let runs = try allRuns(spec)
+        XCTAssertEqual(runs.count, 108)
+        XCTAssertTrue(runs.allSatisfy { $0.spec.trainLimit == nil && $0.spec.train.epochs == 30 })
+        XCTAssertEqual(runs.prefix(6).map(\.id), [15, 30, 50, 100, 300, 600].map { "cnn3-mnist-z\($0)-lr1e-3-l1_0-do0" })
+        XCTAssertEqual(runs[6...8].map(\.id), ["cnn3-mnist-z15-lr1e-3-l1_0-do0.1", "cnn3-mnist-z15-lr1e-3-l1_1e-4-do0",
+                                                "cnn3-mnist-z15-lr1e-4-l1_0-do0"])
+        XCTAssertEqual(runs.last?.id, "cnn3-mnist-z600-lr1e-4-l1_1e-3-do0.3")
+        XCTAssertEqual(Set(runs.map(\.id)), Set(try allRuns(expected).map(\.id)))
+    }
+
     func testCompactNumbers() {
         XCTAssertEqual([0, 1e-3, 1e-4, 1e-5, 3e-4, 2.5e-3, 0.01, 0.1, 0.3, 1, 2, 0.05].map(compactNumber),
                        ["0", "1e-3", "1e-4", "1e-5", "3e-4", "2.5e-3", "1e-2", "0.1", "0.3", "1", "2", "0.05"])

@@ -14,12 +14,15 @@ struct StudyCommandOptions: ParsableArguments {
     @Option(help: "Runs trained at the same time, each in its own process.") var jobs: Int = 1
     @Option(help: "Directory holding the datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
     @Flag(help: "Replace the folder's saved specification by this one (runs whose settings changed are retrained).") var overwrite = false
+    @Option(help: "Ledger directory: one small JSON record per finished run (<id>.json), to commit. Recorded runs are skipped even without their run file, and the summary includes them.") var ledger: String?
+    @Option(help: "Train at most this many runs now, in plan order, then write the summary (0 = only the summary).") var limit: Int?
     @Option(help: .hidden) var only: String?
     @OptionGroup var kernel: KernelOptions
 
     func validate() throws {
         guard ["full", "quick"].contains(preset) else { throw ValidationError("--preset must be full or quick, got '\(preset)'") }
         guard jobs >= 1 && jobs <= 256 else { throw ValidationError("--jobs must be between 1 and 256, got \(jobs)") }
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, got \(limit)") }
     }
 
     /// The preset with the spec file laid over it.
@@ -34,12 +37,13 @@ struct StudyCommandOptions: ParsableArguments {
         // Under `mpirun -np N` the ranks share the study's runs (see StudyWorkQueue).
         guard let session = try DistributedSession.joinIfLaunched(), only == nil else { return try run(type, session: nil) }
         guard jobs == 1 else { throw ValidationError("under mpirun the ranks share the runs; drop --jobs") }
+        guard limit == nil else { throw ValidationError("--limit cannot be used under mpirun") }
         session.guarding { try run(type, session: session) }
     }
 
     private func run<D: StudyDefinition>(_ type: D.Type, session: DistributedSession?) throws {
         try kernel.apply(session: session)
-        let folder = StudyFolder(path: out, dataDir: dataDir)
+        let folder = StudyFolder(path: out, dataDir: dataDir, ledger: ledger.map { StudyLedger(path: $0, commit: StudyLedger.gitCommit()) })
         if let only {  // a child process of --jobs: one run of the folder's saved study
             try Study<D>(resumingIn: folder).runOne(id: only, observer: Self.epochObserver)
             return
@@ -47,6 +51,7 @@ struct StudyCommandOptions: ParsableArguments {
         let study = try Study(try definition(type), folder: folder, overwrite: overwrite)
         var options = StudyOptions()
         options.jobs = jobs
+        options.limit = limit
         // --threads is per run; without it the processors are shared out between the jobs.
         options.threadsPerJob = kernel.threads ?? (jobs > 1 ? max(1, KernelRuntime.processors / jobs) : nil)
         options.childArguments = kernel.isa.map { ["--isa", $0] } ?? []

@@ -15,7 +15,9 @@ struct StudyCommand: ParsableCommand {
             Each configuration is one run file, <out>/runs/<id>.h5. Running the same command again skips finished \
             runs, resumes interrupted ones and rewrites the summary (summary.md, *.csv, *.png). The specification \
             (defaults: the full study; --preset quick: a tiny one; --spec FILE.json: keys laid over the preset) is \
-            saved as <out>/study.json.
+            saved as <out>/study.json. With --ledger DIR every finished run also leaves a small record DIR/<id>.json \
+            (meant to be committed): recorded runs count as finished even when the folder is gone, so a long study \
+            can advance a few runs per session (--limit N) and its summary is rebuilt from the records.
             """,
         subcommands: [GridStudyCommand.self, CVStudyCommand.self, CrossStudyCommand.self, RobustnessStudyCommand.self,
                       ClassifierStudyCommand.self])
