@@ -139,9 +139,6 @@ static ck_gemm_view colside_view(const float *t, const conv_geom *g) {
     return (ck_gemm_view){.x = t, .ld = plane, .seg = plane, .seg_stride = g->col_c * plane};
 }
 
-/// Column-side tensor = W · im2col(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
-/// `col_ready`: the lowered matrix of this image is already in the workspace. The bias is written first and
-/// the product added to it (beta = 1): one pass over the output instead of a separate bias pass.
 /// Whether the GEMM can pack the lowered matrix straight from padded images (conv_implicit.c): whenever
 /// those fit the workspace (always at the models' shapes; not for 1x1 images, say, where the padding
 /// outgrows the lowered matrix).

@@ -35,20 +35,20 @@ typedef struct ck_gemm_config {
 
 void ck_gemm_config_ref(ck_gemm_config *cfg);
 
-/// One GEMM operand (or C) as the loop nest reads it. Element (r, c) of op(X) is x[r*ld + col(c)], or
-/// x[c*ld + r] when `trans`. col(c) = c for a plain matrix; with seg > 0, columns come in runs of `seg`
-/// contiguous floats, run i starting at i*seg_stride: an NCHW tensor (batch, ch, plane) is the (ch,
-/// batch*plane) matrix {ld = plane, seg = plane, seg_stride = ch*plane}. Segmented views must not be
-/// transposed (the convolution needs none).
 /// An operand that is never stored: its packing function writes the requested block of op(B) straight into
 /// NR-column micro-panels (the layout pack_b produces, zero past `cols`). The convolution's lowered matrix
-/// is one (conv_implicit.c): packing from the images saves writing 9x the input and reading it back.
+/// is one (conv_implicit.c): packing from the images saves writing kh*kw times the input and reading it back.
 typedef struct ck_gemm_implicit ck_gemm_implicit;
 struct ck_gemm_implicit {
     void (*pack)(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows, int64_t c0,
                  int64_t cols, int nr);
 };
 
+/// One GEMM operand (or C) as the loop nest reads it. Element (r, c) of op(X) is x[r*ld + col(c)], or
+/// x[c*ld + r] when `trans`. col(c) = c for a plain matrix; with seg > 0, columns come in runs of `seg`
+/// contiguous floats, run i starting at i*seg_stride: an NCHW tensor (batch, ch, plane) is the (ch,
+/// batch*plane) matrix {ld = plane, seg = plane, seg_stride = ch*plane}. Segmented views must not be
+/// transposed (the convolution needs none).
 typedef struct ck_gemm_view {
     const float *x;
     int64_t ld;
