@@ -142,9 +142,8 @@ static ck_gemm_view colside_view(const float *t, const conv_geom *g) {
 /// Whether the GEMM can pack the lowered matrix straight from padded images (conv_implicit.c): whenever
 /// those fit the workspace (always at the models' shapes; not for 1x1 images, say, where the padding
 /// outgrows the lowered matrix).
-static int implicit_fits(const conv_geom *g) {
-    const int64_t rows = g->im_c * g->kh * g->kw, n = g->batch * g->col_h * g->col_w;
-    return ck_conv_implicit_workspace(g) <= (rows + g->col_c) * n;
+static int implicit_fits(const conv_geom *g, const lowered *l) {
+    return ck_conv_implicit_workspace(g) <= (l->rows + g->col_c) * l->n;
 }
 
 /// Column-side tensor = W · lowered(image) + bias (Conv2d forward, ConvTranspose2d backward-data).
@@ -158,7 +157,7 @@ static int conv_lower(float *out, const float *im, const float *w, const float *
     const lowered l = lowered_of(g, ws);
     conv_implicit implicit;
     ck_gemm_view b = {.x = l.col, .ld = l.n};
-    if (!col_ready && implicit_fits(g)) {
+    if (!col_ready && implicit_fits(g, &l)) {
         ck_conv_implicit_init(&implicit, im, g, ws);
         b = (ck_gemm_view){.implicit = &implicit.base};
     } else if (!col_ready) {

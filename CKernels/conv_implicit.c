@@ -11,8 +11,6 @@
 #include "conv.h"
 #include "gemm.h"
 
-#include <string.h>
-
 /// Padded planes of one group: ph x pw each, in (b, c) order like the images.
 static int64_t padded_floats(const conv_geom *g) {
     return g->batch * g->im_c * (g->im_h + 2 * g->pad) * (g->im_w + 2 * g->pad);
