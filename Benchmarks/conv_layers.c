@@ -6,6 +6,7 @@
 //   clang -O3 -fno-math-errno -std=gnu11 -fopenmp -I CKernels CKernels/*.c Benchmarks/conv_layers.c \
 //         -o /tmp/conv_layers -lomp -lm        (add -I/-L for libomp as Package.swift finds them)
 //   AE_CPU_TIME=1 /tmp/conv_layers [repeats=10] [threads=2]
+//   AE_LAYER="64-128" /tmp/conv_layers 200 1      (only the layers whose name contains the text: for perf)
 //
 // Prints the minimum over the repeats per layer and a checksum of the outputs (equal checksums: same bits).
 #include "include/ck_conv.h"
@@ -13,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double seconds(void) {
@@ -49,6 +51,7 @@ int main(int argc, char **argv) {
     double total[2] = {0, 0};  // CNN5 forward, backward
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
         const layer l = layers[i];
+        if (getenv("AE_LAYER") && !strstr(l.name, getenv("AE_LAYER"))) continue;
         const int64_t k = l.kernel ? l.kernel : 3;
         ck_conv_shape s = {128, l.in_c, l.size, l.size, l.out_c, k, k, l.stride, 1, l.output_padding};
         const int64_t out = l.transposed ? ck_conv_transpose2d_out_h(&s) : ck_conv2d_out_h(&s);
