@@ -35,6 +35,13 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
 void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len);
 CK_ISA_PROTOS(void, ck_conv_dot4_impl, (float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len))
 
+/// col2im's inner loop: the kh*kw lowered rows of one (b, c) plane added into its zero-padded plane, each
+/// pixel's terms in (ki, kj) order (scalar reference in conv_im2col.c, SIMD in conv_simd.h).
+void ck_conv_col2im_plane_impl_ref(float *CK_RESTRICT pad, int64_t pw, const float *CK_RESTRICT src, int64_t n,
+                                   const conv_geom *g);
+CK_ISA_PROTOS(void, ck_conv_col2im_plane_impl, (float *CK_RESTRICT pad, int64_t pw, const float *CK_RESTRICT src,
+                                                int64_t n, const conv_geom *g))
+
 /// zero-padded plane ((im_h + 2 pad) x pw, pw = im_w + 2 pad) = one image plane surrounded by `pad` zeros.
 void ck_conv_pad_plane(float *CK_RESTRICT padded, const float *CK_RESTRICT src, const conv_geom *g, int64_t pw);
 

@@ -133,11 +133,27 @@ void ck_conv_im2col(float *CK_RESTRICT col, const float *CK_RESTRICT im, const c
     }
 }
 
+void ck_conv_col2im_plane_impl_ref(float *CK_RESTRICT pad, int64_t pw, const float *CK_RESTRICT src, int64_t n,
+                                   const conv_geom *g) {
+    const int64_t s = g->stride, w_out = g->col_w;
+    for (int64_t ki = 0; ki < g->kh; ki++)
+        for (int64_t kj = 0; kj < g->kw; kj++, src += n)
+            for (int64_t oh = 0; oh < g->col_h; oh++) {
+                float *CK_RESTRICT d = pad + (oh * s + ki) * pw + kj;
+                const float *CK_RESTRICT sr = src + oh * w_out;
+                if (s == 1) for (int64_t ow = 0; ow < w_out; ow++) d[ow] += sr[ow];
+                else if (s == 2) for (int64_t ow = 0; ow < w_out; ow++) d[2 * ow] += sr[ow];
+                else for (int64_t ow = 0; ow < w_out; ow++) d[ow * s] += sr[ow];
+            }
+}
+
 void ck_conv_col2im(float *CK_RESTRICT im, const float *CK_RESTRICT col, const float *bias, const conv_geom *g) {
     const int64_t kk = g->kh * g->kw, rows = g->im_c * kk;
     const int64_t plane_out = g->col_h * g->col_w, n = g->batch * plane_out, plane_in = g->im_h * g->im_w;
     const int64_t items = g->batch * g->im_c, s = g->stride, w_out = g->col_w, pw = g->im_w + 2 * g->pad;
     const int padded = padded_fits(g);
+    typedef void (*plane_fn)(float *CK_RESTRICT, int64_t, const float *CK_RESTRICT, int64_t, const conv_geom *);
+    const plane_fn col2im_plane = CK_PICK(plane_fn, ck_conv_col2im_plane_impl);
     ranges rh, rw;
     ranges_init(&rh, g->kh, g->col_h, g->im_h, s, g->pad);
     ranges_init(&rw, g->kw, w_out, g->im_w, s, g->pad);
@@ -156,15 +172,7 @@ void ck_conv_col2im(float *CK_RESTRICT im, const float *CK_RESTRICT col, const f
             float pad[CONV_PAD_MAX];
             const int64_t ph = g->im_h + 2 * g->pad;
             for (int64_t i = 0; i < ph * pw; i++) pad[i] = init;
-            for (int64_t ki = 0; ki < g->kh; ki++)
-                for (int64_t kj = 0; kj < g->kw; kj++, src += n)
-                    for (int64_t oh = 0; oh < g->col_h; oh++) {
-                        float *CK_RESTRICT d = pad + (oh * s + ki) * pw + kj;
-                        const float *CK_RESTRICT sr = src + oh * w_out;
-                        if (s == 1) for (int64_t ow = 0; ow < w_out; ow++) d[ow] += sr[ow];
-                        else if (s == 2) for (int64_t ow = 0; ow < w_out; ow++) d[2 * ow] += sr[ow];
-                        else for (int64_t ow = 0; ow < w_out; ow++) d[ow * s] += sr[ow];
-                    }
+            col2im_plane(pad, pw, src, n, g);
             for (int64_t h = 0; h < g->im_h; h++)
                 memcpy(out + h * g->im_w, pad + (h + g->pad) * pw + g->pad, (size_t)g->im_w * sizeof(float));
             continue;

@@ -32,41 +32,90 @@ void CK_SUFFIX(ck_conv_dot4_impl)(float *out, const float *a, const float *b, in
     for (int j = 0; j < nb; j++) out[j] = r[j];
 }
 
+#if VLEN == 16 && CK_ARCH_X86
+/// d[i] = s[i * stride] for i < len, stride 1 or 2: masked loads and stores never touch memory past the run
+/// (a stride-2 piece is two loads and one even-lane permute per 16 outputs).
+static inline void conv_copy_strided_run(float *CK_RESTRICT d, const float *CK_RESTRICT s, int64_t len,
+                                         int64_t stride) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    for (int64_t i = 0; i < len; i += 16) {
+        const int64_t n = CK_MIN((int64_t)16, len - i);
+        const __mmask16 out = (__mmask16)((1u << n) - 1u);
+        __m512 v;
+        if (stride == 1) {
+            v = _mm512_maskz_loadu_ps(out, s + i);
+        } else {
+            // Inputs 2i .. 2i + 2n - 2: lanes < 2n - 1 of the two 16-float loads.
+            const int64_t span = 2 * n - 1;
+            const __mmask16 lo = (__mmask16)(span >= 16 ? 0xFFFFu : (1u << span) - 1u);
+            const __mmask16 hi = (__mmask16)(span <= 16 ? 0u : (1u << (span - 16)) - 1u);
+            v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, s + 2 * i), even,
+                                       _mm512_maskz_loadu_ps(hi, s + 2 * i + 16));
+        }
+        _mm512_mask_storeu_ps(d + i, out, v);
+    }
+}
+#endif
+
 /// Panel rows of the implicit lowering (conv_implicit.c): dst[r*nr + at + i] = src[row_off[r] + off + i*stride]
-/// along each run, zero from `valid` on. AVX-512 copies stride-1 and stride-2 runs with masked loads and
-/// stores (a stride-2 run is two loads and one even-lane permute per 16 outputs); masked loads never read
-/// past a run, so the last plane needs no slack. Other ISAs and strides take the element loop.
+/// along each run, zero from `valid` on. AVX-512 copies stride-1 and stride-2 runs with masked vector moves
+/// (conv_copy_strided_run), so the last plane needs no slack. Other ISAs and strides take the element loop.
 void CK_SUFFIX(ck_conv_pack_runs_impl)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, const int64_t *row_off,
                                        int64_t rows, const conv_runs *runs, int nr) {
 #if VLEN == 16 && CK_ARCH_X86
     if (runs->stride <= 2) {
-        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
         for (int64_t r = 0; r < rows; r++, dst += nr) {
             const float *base = src + row_off[r];
-            for (int t = 0; t < runs->count; t++) {
-                const float *s = base + runs->off[t];
-                float *d = dst + runs->at[t];
-                for (int64_t i = 0; i < runs->len[t]; i += 16) {
-                    const int64_t n = CK_MIN((int64_t)16, runs->len[t] - i);
-                    const __mmask16 out = (__mmask16)((1u << n) - 1u);
-                    __m512 v;
-                    if (runs->stride == 1) {
-                        v = _mm512_maskz_loadu_ps(out, s + i);
-                    } else {
-                        // Inputs 2i .. 2i + 2n - 2: lanes < 2n - 1 of the two 16-float loads.
-                        const int64_t span = 2 * n - 1;
-                        const __mmask16 lo = (__mmask16)(span >= 16 ? 0xFFFFu : (1u << span) - 1u);
-                        const __mmask16 hi = (__mmask16)(span <= 16 ? 0u : (1u << (span - 16)) - 1u);
-                        v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(lo, s + 2 * i), even,
-                                                   _mm512_maskz_loadu_ps(hi, s + 2 * i + 16));
-                    }
-                    _mm512_mask_storeu_ps(d + i, out, v);
-                }
-            }
+            for (int t = 0; t < runs->count; t++)
+                conv_copy_strided_run(dst + runs->at[t], base + runs->off[t], runs->len[t], runs->stride);
             for (int64_t j = runs->valid; j < nr; j++) dst[j] = 0.0f;
         }
         return;
     }
 #endif
     ck_conv_pack_runs_impl_ref(dst, src, row_off, rows, runs, nr);
+}
+
+/// col2im of one zero-padded plane (conv_im2col.c): pad[(oh*s + ki)*pw + ow*s + kj] += src[(ki*kw + kj)*n +
+/// oh*col_w + ow]. AVX-512 (stride 1 or 2, window rows up to 64 pixels, kw <= 8) adds whole 16-pixel pieces of
+/// a padded row: per kernel column kj, one masked expand-load puts src's values in the lanes of the pixels
+/// they hit (zeros elsewhere). Each pixel still receives its terms in (ki, kj) order, one rounding each, as in
+/// the scalar loop (adding the zero lanes changes nothing but the sign of a zero).
+void CK_SUFFIX(ck_conv_col2im_plane_impl)(float *CK_RESTRICT pad, int64_t pw, const float *CK_RESTRICT src, int64_t n,
+                                          const conv_geom *g) {
+#if VLEN == 16 && CK_ARCH_X86
+    enum { MAX_PIECES = 4, MAX_KW = 8 };
+    const int64_t s = g->stride, w = g->col_w, kw = g->kw, span = (w - 1) * s + kw;
+    if (s <= 2 && kw <= MAX_KW && span <= 16 * MAX_PIECES) {
+        // Per 16-pixel piece q and kernel column kj: the lanes hit (outputs ow with ow*s + kj in the piece) and
+        // the first such ow. Depends only on the geometry, so it is built once per plane.
+        __mmask16 lanes[MAX_PIECES][MAX_KW];
+        int64_t first[MAX_PIECES][MAX_KW];
+        const int pieces = (int)((span + 15) / 16);
+        for (int q = 0; q < pieces; q++)
+            for (int64_t kj = 0; kj < kw; kj++) {
+                const int64_t p0 = 16 * (int64_t)q;
+                const int64_t lo = p0 <= kj ? 0 : (p0 - kj + s - 1) / s, hi = CK_MIN(w, (p0 + 15 - kj) / s + 1);
+                unsigned m = 0;
+                for (int64_t ow = lo; ow < hi; ow++) m |= 1u << (ow * s + kj - p0);
+                lanes[q][kj] = (__mmask16)m;
+                first[q][kj] = lo;
+            }
+        for (int64_t ki = 0; ki < g->kh; ki++)
+            for (int64_t oh = 0; oh < g->col_h; oh++) {
+                float *row = pad + (oh * s + ki) * pw;
+                const float *sr = src + ki * kw * n + oh * w;
+                for (int q = 0; q < pieces; q++) {
+                    const int64_t left = span - 16 * (int64_t)q;
+                    const __mmask16 all = (__mmask16)(left >= 16 ? 0xFFFFu : (1u << left) - 1u);
+                    __m512 acc = _mm512_maskz_loadu_ps(all, row + 16 * q);
+                    for (int64_t kj = 0; kj < kw; kj++)
+                        acc = _mm512_add_ps(acc, _mm512_maskz_expandloadu_ps(lanes[q][kj], sr + kj * n + first[q][kj]));
+                    _mm512_mask_storeu_ps(row + 16 * q, all, acc);
+                }
+            }
+        return;
+    }
+#endif
+    ck_conv_col2im_plane_impl_ref(pad, pw, src, n, g);
 }
