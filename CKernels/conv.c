@@ -21,6 +21,7 @@
 #include "gemm.h"
 #include "include/ck_gemm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 // MARK: geometry
@@ -88,6 +89,34 @@ static int64_t group_images(const conv_geom *g) {
     return CK_MAX((int64_t)1, CK_MIN(g->batch, CONV_GROUP_FLOATS / CK_MAX(per_image, (int64_t)1)));
 }
 
+/// Which calls take the channels-last path (conv_nhwc.c): AE_CONV_NHWC=0 none, 1 forward lowering only, 2 weight
+/// gradients only, 3 both (the default; the others are for A/B measurements and tests). Read once.
+static int nhwc_mode(void) {
+    static int mode = -1;
+    if (mode < 0) {
+        const char *v = getenv("AE_CONV_NHWC");
+        mode = v && *v ? atoi(v) & 3 : 3;
+    }
+    return mode;
+}
+
+/// Channels-last forward lowering where the column side's planes are 7x7 or smaller and the image side has
+/// at least 16 channels (runs of channels; the first layers' single channel stays NCHW). Measured with
+/// Benchmarks/conv_layers.c, batch 128, 2 threads, our other jobs paused, minimum of 4 alternating rounds:
+/// Conv 64->128 7x7 forward 2.68 -> 2.15 ms, Conv 64->64 14x14 s2 4.74 -> 3.74 ms, CNN3's Conv 32->64 2.24 ->
+/// 2.03 ms; at 14x14 and 28x28 outputs it was no faster (the NCHW runs are long there), so those stay NCHW.
+static int nhwc_lower(const conv_geom *g) {
+    return (nhwc_mode() & 1) && g->im_c >= 16 && g->col_h * g->col_w <= 49;
+}
+
+/// Channels-last weight gradient whenever the image side has 16 or more channels (and the column side 4 or
+/// more; skinnier layers take the dot-product path): it never writes the lowered matrix (im2col was the
+/// largest data movement of the backward pass). Same measurement: CNN5's backward convolutions 70.5 -> 61.1 ms
+/// in all, CNN3's 20.0 -> 18.1 ms. It leaves no lowered matrix behind for ConvTranspose2d's data gradient.
+static int nhwc_weight_grad(const conv_geom *g) {
+    return (nhwc_mode() & 2) && g->im_c >= 16 && g->col_c >= 4;
+}
+
 /// Workspace floats: one group's lowered matrix (rows x n) and channel-major column side (col_c x n).
 static int64_t geom_workspace(const conv_geom *g) {
     const int64_t rows = sat_mul(g->im_c, g->kh * g->kw), n = sat_mul(group_images(g), g->col_h * g->col_w);
@@ -97,7 +126,10 @@ static int64_t geom_workspace(const conv_geom *g) {
     const int64_t im = sat_mul(sat_mul(g->batch, g->im_c), sat_mul(g->im_h, g->im_w));
     const int64_t col = sat_mul(sat_mul(g->batch, g->col_c), g->col_h * g->col_w);
     if (total == INT64_MAX || im == INT64_MAX || col == INT64_MAX || sat_mul(rows, g->col_c) == INT64_MAX) return -1;
-    return g->batch == 0 ? 0 : total;
+    if (g->batch == 0) return 0;
+    // The channels-last path (conv_nhwc.c) when a call of this layer takes it; its sizes are products of the
+    // ones checked above with the padding, which dims_ok bounds.
+    return nhwc_lower(g) || nhwc_weight_grad(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
 }
 
 static int64_t workspace_size(const ck_conv_shape *s, int transposed) {
@@ -248,6 +280,7 @@ int ck_conv2d_forward(float *y, const float *x, const float *w, const float *bia
                       float *workspace) {
     conv_geom g;
     if (prepare(&g, s, 0, workspace, y && x && w)) return -1;
+    if (nhwc_lower(&g)) return ck_conv_lower_nhwc(y, x, w, bias, &g, workspace);
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
         if (conv_lower(y + p.col_off, x + p.im_off, w, bias, &p.g, workspace, 0)) return -1;
@@ -260,9 +293,12 @@ int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, cons
     conv_geom g;
     if (prepare(&g, s, 0, workspace, dy && (!dw || x) && (!dx || w))) return -1;
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
+    const int dw_nhwc = dw && nhwc_weight_grad(&g);
+    if (dw_nhwc && ck_conv_weight_grad_nhwc(dw, dy, x, &g, workspace)) return -1;
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
-        if (dw && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
+        if (dw && !dw_nhwc && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f))
+            return -1;
         if (dx && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace)) return -1;
     }
     if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.col_c, g.col_h * g.col_w);
@@ -287,11 +323,17 @@ int ck_conv_transpose2d_backward(float *dx, float *dw, float *dbias, const float
     conv_geom g;
     if (prepare(&g, s, 1, workspace, dy && (!dw || x) && (!dx || w))) return -1;
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
-    for (int64_t i = 0; i < group_count(&g); i++) {
+    // Channels-last calls cover the whole batch; the NCHW ones go group by group, dW first: it leaves
+    // im2col(dy) in the workspace, which dx's GEMM then reads (col_ready).
+    const int dw_nhwc = dw && nhwc_weight_grad(&g), dx_nhwc = dx && nhwc_lower(&g);
+    if (dw_nhwc && ck_conv_weight_grad_nhwc(dw, x, dy, &g, workspace)) return -1;
+    if (dx_nhwc && ck_conv_lower_nhwc(dx, dy, w, NULL, &g, workspace)) return -1;
+    for (int64_t i = 0; i < group_count(&g) && ((dw && !dw_nhwc) || (dx && !dx_nhwc)); i++) {
         const group p = group_at(&g, i);
-        // dW first: it leaves im2col(dy) in the workspace, which dx's GEMM reads next.
-        if (dw && conv_weight_grad(dw, x + p.col_off, dy + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f)) return -1;
-        if (dx && conv_lower(dx + p.col_off, dy + p.im_off, w, NULL, &p.g, workspace, dw != NULL)) return -1;
+        if (dw && !dw_nhwc && conv_weight_grad(dw, x + p.col_off, dy + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f))
+            return -1;
+        if (dx && !dx_nhwc && conv_lower(dx + p.col_off, dy + p.im_off, w, NULL, &p.g, workspace, dw && !dw_nhwc))
+            return -1;
     }
     if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.im_c, g.im_h * g.im_w);
     return 0;

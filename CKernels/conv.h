@@ -84,4 +84,28 @@ static inline int ck_conv_threads(int64_t items, int64_t floats) {
     return floats < 32768 ? 1 : ck_threads_for(items);
 }
 
+// MARK: channels-last lowering (conv_nhwc.c)
+
+/// Workspace floats the channels-last calls below need for the layer `g` (whole batch; they split it into
+/// groups of their own).
+int64_t ck_conv_nhwc_workspace(const conv_geom *g);
+/// out (column side, NCHW) = W · lowered(im) + bias over the whole batch, computed pixel-major from a
+/// channels-last copy of the images. Returns 0, or -1 when the GEMM fails.
+int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
+                       float *ws);
+/// dw (col_c, rows) = rows(column side) · lowered(im)ᵀ over the whole batch, from channels-last copies of both
+/// sides. Returns 0, or -1 when the GEMM fails.
+int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws);
+/// One full MR-pixel micro-panel: dst[k*mr + i] = src[i][koff[k]] for k < cols, i < mr (scalar reference in
+/// conv_nhwc.c, SIMD in conv_simd.h).
+void ck_conv_pack_pixels_impl_ref(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff, int64_t cols,
+                                  int mr);
+/// dst[j*ldd + i] = src[i*lds + j] for i < rows, j < cols (scalar reference in conv_nhwc.c, SIMD in conv_simd.h).
+void ck_conv_transpose_impl_ref(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
+                                int64_t rows, int64_t cols);
+CK_ISA_PROTOS(void, ck_conv_transpose_impl, (float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src,
+                                             int64_t lds, int64_t rows, int64_t cols))
+CK_ISA_PROTOS(void, ck_conv_pack_pixels_impl, (float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
+                                               int64_t cols, int mr))
+
 #endif

@@ -119,3 +119,93 @@ void CK_SUFFIX(ck_conv_col2im_plane_impl)(float *CK_RESTRICT pad, int64_t pw, co
 #endif
     ck_conv_col2im_plane_impl_ref(pad, pw, src, n, g);
 }
+
+/// MR-pixel micro-panel of the channels-last lowering (conv_nhwc.c): dst[k*mr + i] = src[i][koff[k]] for k <
+/// cols, all mr pixels valid. AVX-512 with mr = 8: where 16 consecutive k are 16 consecutive channels (the
+/// runs of one window position), eight 16-float loads (one per pixel) become 128 packed floats through an
+/// 8x16 in-register transpose; other pieces take the element loop.
+void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
+                                         int64_t cols, int mr) {
+    int64_t k = 0;
+#if VLEN == 16 && CK_ARCH_X86
+    if (mr == 8) {
+        while (k + 16 <= cols) {
+            if (koff[k + 15] - koff[k] != 15) {  // the 16 cross a window position: one element row, then retry
+                for (int i = 0; i < 8; i++) dst[k * 8 + i] = src[i][koff[k]];
+                k++;
+                continue;
+            }
+            const int64_t o = koff[k];
+            __m512 t[8], u[8];
+            for (int i = 0; i < 8; i += 2) {
+                const __m512 a = _mm512_loadu_ps(src[i] + o), b = _mm512_loadu_ps(src[i + 1] + o);
+                t[i] = _mm512_unpacklo_ps(a, b);      // per 128-bit lane: a0 b0 a1 b1
+                t[i + 1] = _mm512_unpackhi_ps(a, b);  // a2 b2 a3 b3
+            }
+            for (int h = 0; h < 8; h += 4) {  // rows h..h+3: u[h + j] holds k = j, j+4, j+8, j+12 (one per lane)
+                u[h + 0] = _mm512_shuffle_ps(t[h], t[h + 2], 0x44);
+                u[h + 1] = _mm512_shuffle_ps(t[h], t[h + 2], 0xEE);
+                u[h + 2] = _mm512_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+                u[h + 3] = _mm512_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+            }
+            for (int j = 0; j < 4; j += 2) {
+                // Rows 0-3 and 4-7 of k = j (+8) and j+1 (+9), then of k = j+4 (+12) and j+5 (+13).
+                const __m512 p0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), p1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+                const __m512 q0 = _mm512_shuffle_f32x4(u[j + 1], u[5 + j], 0x88), q1 = _mm512_shuffle_f32x4(u[j + 1], u[5 + j], 0xDD);
+                float *d = dst + k * 8;
+                _mm512_storeu_ps(d + j * 8, _mm512_shuffle_f32x4(p0, q0, 0x88));
+                _mm512_storeu_ps(d + (j + 8) * 8, _mm512_shuffle_f32x4(p0, q0, 0xDD));
+                _mm512_storeu_ps(d + (j + 4) * 8, _mm512_shuffle_f32x4(p1, q1, 0x88));
+                _mm512_storeu_ps(d + (j + 12) * 8, _mm512_shuffle_f32x4(p1, q1, 0xDD));
+            }
+            k += 16;
+        }
+    }
+#endif
+    for (; k < cols; k++)
+        for (int i = 0; i < mr; i++) dst[k * mr + i] = src[i][koff[k]];
+}
+
+#if VLEN == 16 && CK_ARCH_X86
+/// dst[j*ldd + i] = src[i*lds + j] for i < m, j < n (m, n <= 16): masked loads, a 16x16 in-register
+/// transpose, masked stores of the n output rows.
+static inline void conv_transpose16(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
+                                    int64_t m, int64_t n) {
+    const __mmask16 in = (__mmask16)((1u << n) - 1u), out = (__mmask16)((1u << m) - 1u);
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = i < m ? _mm512_maskz_loadu_ps(in, src + i * lds) : _mm512_setzero_ps();
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {  // r[i + j]: rows i..i+3 of columns j, j+4, j+8, j+12 (one per lane)
+        r[i + 0] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {  // t[j + 4h]: lane L holds rows 4L..4L+3 of column j + 4h
+        const __m512 a = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88), b = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+        const __m512 c = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88), d = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+        t[j] = _mm512_shuffle_f32x4(a, c, 0x88);
+        t[j + 8] = _mm512_shuffle_f32x4(a, c, 0xDD);
+        t[j + 4] = _mm512_shuffle_f32x4(b, d, 0x88);
+        t[j + 12] = _mm512_shuffle_f32x4(b, d, 0xDD);
+    }
+    for (int j = 0; j < n; j++) _mm512_mask_storeu_ps(dst + j * ldd, out, t[j]);
+}
+#endif
+
+/// dst[j*ldd + i] = src[i*lds + j] for i < rows, j < cols: the NCHW <-> channels-last copies of conv_nhwc.c.
+/// AVX-512 moves 16x16 blocks (partial ones masked); other ISAs take the element loop.
+void CK_SUFFIX(ck_conv_transpose_impl)(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
+                                       int64_t rows, int64_t cols) {
+#if VLEN == 16 && CK_ARCH_X86
+    for (int64_t i = 0; i < rows; i += 16)
+        for (int64_t j = 0; j < cols; j += 16)
+            conv_transpose16(dst + j * ldd + i, ldd, src + i * lds + j, lds, CK_MIN((int64_t)16, rows - i),
+                             CK_MIN((int64_t)16, cols - j));
+#else
+    ck_conv_transpose_impl_ref(dst, ldd, src, lds, rows, cols);
+#endif
+}

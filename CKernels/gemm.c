@@ -84,6 +84,10 @@ static inline int64_t view_run(const ck_gemm_view *v, int64_t j, int64_t limit) 
 /// column p, the MR values of rows q*MR .. q*MR+MR-1 (zero past `rows`).
 static void pack_a(float *CK_RESTRICT dst, const ck_gemm_view *a, int64_t r0, int64_t rows, int64_t c0,
                    int64_t cols, int mr) {
+    if (a->implicit) {
+        a->implicit->pack(a->implicit, dst, r0, rows, c0, cols, mr);
+        return;
+    }
     for (int64_t q = 0; q < rows; q += mr, dst += mr * cols) {
         const int64_t valid = CK_MIN((int64_t)mr, rows - q);
         if (!a->trans) {

@@ -35,13 +35,15 @@ typedef struct ck_gemm_config {
 
 void ck_gemm_config_ref(ck_gemm_config *cfg);
 
-/// An operand that is never stored: its packing function writes the requested block of op(B) straight into
-/// NR-column micro-panels (the layout pack_b produces, zero past `cols`). The convolution's lowered matrix
-/// is one (conv_implicit.c): packing from the images saves writing kh*kw times the input and reading it back.
+/// An operand that is never stored: its packing function writes the requested block of op(X), rows
+/// [r0, r0+rows) x columns [c0, c0+cols), straight into micro-panels of width `panel`: NR-column panels when
+/// it is B (the layout pack_b produces, zero past `cols`), MR-row panels when it is A (pack_a's layout, zero
+/// past `rows`). The convolution's lowered matrix is one (conv_implicit.c, conv_nhwc.c): packing from the
+/// images saves writing kh*kw times the input and reading it back.
 typedef struct ck_gemm_implicit ck_gemm_implicit;
 struct ck_gemm_implicit {
     void (*pack)(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows, int64_t c0,
-                 int64_t cols, int nr);
+                 int64_t cols, int panel);
 };
 
 /// One GEMM operand (or C) as the loop nest reads it. Element (r, c) of op(X) is x[r*ld + col(c)], or
@@ -54,7 +56,7 @@ typedef struct ck_gemm_view {
     int64_t ld;
     int trans;
     int64_t seg, seg_stride;
-    const ck_gemm_implicit *implicit;  // B only: when set, packs B instead of x/ld/trans/seg
+    const ck_gemm_implicit *implicit;  // when set, packs the operand instead of x/ld/trans/seg
 } ck_gemm_view;
 
 /// ck_sgemm on views (C is written through c.x). Same threading and determinism as ck_sgemm; sizes are

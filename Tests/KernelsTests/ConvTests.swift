@@ -177,6 +177,24 @@ final class ConvTests: XCTestCase {
         XCTAssertEqual(Conv.workspaceSize(grouped), (16 * 25 + 1) * 2 * 32 * 32)
     }
 
+    /// The channels-last path (conv_nhwc.c: 16+ channels on the image side, 7x7 or smaller column planes for the
+    /// forward lowering): channel counts that are not multiples of 16 (runs with tails), kernel 4 with 64
+    /// channels (1024 lowered rows, so the GEMM's k blocks start mid-run), stride 5, and images large enough
+    /// that the batch is split into groups of 1 and 2 (dW accumulated across groups).
+    func testChannelsLastPathAgainstTwin() {
+        let shapes: [(ConvShape, Bool)] = [
+            (ConvShape(batch: 2, inChannels: 24, outChannels: 40, size: 9, kernel: 4, stride: 2, padding: 1), false),
+            (ConvShape(batch: 2, inChannels: 40, outChannels: 24, size: 4, kernel: 4, stride: 2, padding: 1), true),
+            (ConvShape(batch: 2, inChannels: 64, outChannels: 32, size: 8, kernel: 4, stride: 2, padding: 1), false),
+            (ConvShape(batch: 2, inChannels: 32, outChannels: 64, size: 4, kernel: 4, stride: 2, padding: 1), true),
+            (ConvShape(batch: 3, inChannels: 512, outChannels: 4, size: 30, kernel: 3, stride: 5, padding: 1), false),
+            (ConvShape(batch: 3, inChannels: 4, outChannels: 512, size: 6, kernel: 3, stride: 5, padding: 1), true),
+        ]
+        for (i, (s, transposed)) in shapes.enumerated() {
+            checkAgainstTwin(s, transposed: transposed, seed: UInt64(950 + 10 * i))
+        }
+    }
+
     /// Forward without bias, and backward with only some outputs requested (each path reuses the workspace
     /// differently), give the same values as the full call.
     func testOptionalOutputsAndNoBias() {
