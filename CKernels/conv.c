@@ -89,15 +89,24 @@ static int64_t group_images(const conv_geom *g) {
     return CK_MAX((int64_t)1, CK_MIN(g->batch, CONV_GROUP_FLOATS / CK_MAX(per_image, (int64_t)1)));
 }
 
-/// Which calls take the channels-last path (conv_nhwc.c): AE_CONV_NHWC=0 none, 1 forward lowering only, 2 weight
-/// gradients only, 3 both (the default; the others are for A/B measurements and tests). Read once.
+/// Which calls take the channels-last path (conv_nhwc.c), as a bit mask: AE_CONV_NHWC bit 1 the forward
+/// lowering, 2 the weight gradients, 4 the data gradient; default 7 (all), other values are for A/B
+/// measurements. Read once.
 static int nhwc_mode(void) {
     static int mode = -1;
     if (mode < 0) {
         const char *v = getenv("AE_CONV_NHWC");
-        mode = v && *v ? atoi(v) & 3 : 3;
+        mode = v && *v ? atoi(v) & 7 : 7;
     }
     return mode;
+}
+
+/// Channels-last data gradient (GEMM + col2im: Conv2d backward-data, ConvTranspose2d forward) under the forward
+/// lowering's rule (16+ image channels, column planes 7x7 or smaller). Same measurement, 1 / 2 threads:
+/// ConvTranspose2d 128->64 4x4 forward 4.14 -> 3.41 / 2.10 -> 1.73 ms, 64->64 7x7 6.85 -> 5.39 / 3.56 -> 2.83 ms;
+/// at 14x14 column planes it lost (ConvTranspose2d 32->32 14x14 6.43 -> 7.23 ms, 1 thread).
+static int nhwc_raise(const conv_geom *g) {
+    return (nhwc_mode() & 4) && g->im_c >= 16 && g->col_h * g->col_w <= 49;
 }
 
 /// Channels-last forward lowering where the column side's planes are 7x7 or smaller and the image side has
@@ -129,7 +138,7 @@ static int64_t geom_workspace(const conv_geom *g) {
     if (g->batch == 0) return 0;
     // The channels-last path (conv_nhwc.c) when a call of this layer takes it; its sizes are products of the
     // ones checked above with the padding, which dims_ok bounds.
-    return nhwc_lower(g) || nhwc_weight_grad(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
+    return nhwc_lower(g) || nhwc_weight_grad(g) || nhwc_raise(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
 }
 
 static int64_t workspace_size(const ck_conv_shape *s, int transposed) {
@@ -293,13 +302,14 @@ int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, cons
     conv_geom g;
     if (prepare(&g, s, 0, workspace, dy && (!dw || x) && (!dx || w))) return -1;
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
-    const int dw_nhwc = dw && nhwc_weight_grad(&g);
+    const int dw_nhwc = dw && nhwc_weight_grad(&g), dx_nhwc = dx && nhwc_raise(&g);
     if (dw_nhwc && ck_conv_weight_grad_nhwc(dw, dy, x, &g, workspace)) return -1;
-    for (int64_t i = 0; i < group_count(&g); i++) {
+    if (dx_nhwc && ck_conv_raise_nhwc(dx, dy, w, NULL, &g, workspace)) return -1;
+    for (int64_t i = 0; i < group_count(&g) && ((dw && !dw_nhwc) || (dx && !dx_nhwc)); i++) {
         const group p = group_at(&g, i);
         if (dw && !dw_nhwc && conv_weight_grad(dw, dy + p.col_off, x + p.im_off, &p.g, workspace, i ? 1.0f : 0.0f))
             return -1;
-        if (dx && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace)) return -1;
+        if (dx && !dx_nhwc && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace)) return -1;
     }
     if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.col_c, g.col_h * g.col_w);
     return 0;
@@ -311,6 +321,7 @@ int ck_conv_transpose2d_forward(float *y, const float *x, const float *w, const 
                                 const ck_conv_shape *s, float *workspace) {
     conv_geom g;
     if (prepare(&g, s, 1, workspace, y && x && w)) return -1;
+    if (nhwc_raise(&g)) return ck_conv_raise_nhwc(y, x, w, bias, &g, workspace);
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
         if (conv_raise(y + p.im_off, x + p.col_off, w, bias, &p.g, workspace)) return -1;

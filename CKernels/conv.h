@@ -96,6 +96,10 @@ int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float 
 /// dw (col_c, rows) = rows(column side) · lowered(im)ᵀ over the whole batch, from channels-last copies of both
 /// sides. Returns 0, or -1 when the GEMM fails.
 int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws);
+/// im (image side, NCHW) = col2im(Wᵀ · rows(column side)) + bias over the whole batch, with the lowered matrix
+/// pixel-major and the col2im adding runs of channels. Returns 0, or -1 when the GEMM fails.
+int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
+                       float *ws);
 /// One full MR-pixel micro-panel: dst[k*mr + i] = src[i][koff[k]] for k < cols, i < mr (scalar reference in
 /// conv_nhwc.c, SIMD in conv_simd.h).
 void ck_conv_pack_pixels_impl_ref(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff, int64_t cols,

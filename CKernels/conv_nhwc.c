@@ -23,32 +23,39 @@
 /// Floats rounded up to a multiple of 16 (64-byte alignment of the workspace parts).
 static int64_t align16(int64_t floats) { return (floats + 15) & ~(int64_t)15; }
 
-/// Images per group: x_t and y_t of one group near NHWC_GROUP_FLOATS, so the copies are still in cache when
-/// the GEMM packs them. Depends only on the shape, so results do not depend on the thread count.
+/// Images per group: x_t and y_t of one group (and col_t, the lowered matrix, for the data gradient) near
+/// NHWC_GROUP_FLOATS, so each is still in cache when the next step reads it. Depends only on the shape, so
+/// results do not depend on the thread count.
 #define NHWC_GROUP_FLOATS ((int64_t)1 << 20)
 
-static int64_t group_images(const conv_geom *g) {
-    const int64_t per_image = (g->im_h + 2 * g->pad) * (g->im_w + 2 * g->pad) * g->im_c + g->col_h * g->col_w * g->col_c;
+static int64_t group_images(const conv_geom *g, int with_lowered) {
+    const int64_t plane = g->col_h * g->col_w, rows = g->im_c * g->kh * g->kw;
+    const int64_t per_image = (g->im_h + 2 * g->pad) * (g->im_w + 2 * g->pad) * g->im_c + plane * g->col_c
+                              + (with_lowered ? plane * rows : 0);
     return CK_MAX((int64_t)1, CK_MIN(g->batch, NHWC_GROUP_FLOATS / CK_MAX(per_image, (int64_t)1)));
 }
 
 typedef struct {
-    int64_t xt, wt, yt, koff, total;  // offsets of the workspace parts, and the floats needed
+    int64_t images;                         // per group
+    int64_t xt, wt, yt, koff, colt, total;  // offsets of the workspace parts, and the floats needed
 } nhwc_layout;
 
-/// x_t and y_t hold one group; W_t (or dW_t) and koff the whole call.
-static nhwc_layout layout_of(const conv_geom *g) {
+/// x_t, y_t and col_t hold one group; W_t (or dW_t) and koff the whole call. col_t only `with_lowered`.
+static nhwc_layout layout_of(const conv_geom *g, int with_lowered) {
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, rows = g->im_c * g->kh * g->kw;
-    const int64_t images = group_images(g);
-    nhwc_layout l = {.xt = 0};
-    l.wt = l.xt + align16(images * ph * pw * g->im_c);
+    const int64_t plane = g->col_h * g->col_w;
+    nhwc_layout l = {.images = group_images(g, with_lowered), .xt = 0};
+    l.wt = l.xt + align16(l.images * ph * pw * g->im_c);
     l.yt = l.wt + align16(rows * g->col_c);
-    l.koff = l.yt + align16(images * g->col_h * g->col_w * g->col_c);
-    l.total = l.koff + align16(2 * rows);  // int64_t offsets: two floats each
+    l.koff = l.yt + align16(l.images * plane * g->col_c);
+    l.colt = l.koff + align16(2 * rows);  // int64_t offsets: two floats each
+    l.total = l.colt + (with_lowered ? align16(l.images * plane * rows) : 0);
     return l;
 }
 
-int64_t ck_conv_nhwc_workspace(const conv_geom *g) { return g->batch == 0 ? 0 : layout_of(g).total; }
+int64_t ck_conv_nhwc_workspace(const conv_geom *g) {
+    return g->batch == 0 ? 0 : CK_MAX(layout_of(g, 0).total, layout_of(g, 1).total);
+}
 
 typedef struct {
     ck_gemm_implicit base;
@@ -122,6 +129,14 @@ static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTR
     }
 }
 
+/// t_t (b*plane, col_c) = the column-side tensor t (b, col_c, plane); one image per thread.
+static void colside_to_channels_last(float *CK_RESTRICT tt, const float *CK_RESTRICT t, const conv_geom *g) {
+    const int64_t plane = g->col_h * g->col_w, c_n = g->col_c;
+    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
+    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * plane * c_n)) schedule(static)
+    for (int64_t b = 0; b < g->batch; b++) transpose(tt + b * plane * c_n, c_n, t + b * c_n * plane, plane, c_n, plane);
+}
+
 /// out (b, col_c, plane) = y_t (b*plane, col_c) + bias; one image per thread.
 static void from_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT yt, const float *bias,
                                const conv_geom *g) {
@@ -146,9 +161,9 @@ static void fill_koff(int64_t *koff, const conv_geom *g, int64_t pw) {
 
 int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
                        float *ws) {
-    const nhwc_layout l = layout_of(g);
+    const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
-    const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, per = group_images(g);
+    const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, per = l.images;
     float *xt = ws + l.xt, *wt = ws + l.wt, *yt = ws + l.yt;
     int64_t *koff = (int64_t *)(void *)(ws + l.koff);
     fill_koff(koff, g, pw);
@@ -204,9 +219,9 @@ static void pack_rows_by_pixel(const ck_gemm_implicit *self, float *CK_RESTRICT 
 }
 
 int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws) {
-    const nhwc_layout l = layout_of(g);
+    const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
-    const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c, per = group_images(g);
+    const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c, per = l.images;
     float *xt = ws + l.xt, *dwt = ws + l.wt, *dyt = ws + l.yt;
     int64_t *koff = (int64_t *)(void *)(ws + l.koff);
     if (g->batch == 0) {
@@ -214,14 +229,11 @@ int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, c
         return 0;
     }
     fill_koff(koff, g, pw);
-    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
     for (int64_t b0 = 0; b0 < g->batch; b0 += per) {
         conv_geom gg = *g;
         gg.batch = CK_MIN(per, g->batch - b0);
         to_padded_channels_last(xt, im + b0 * g->im_c * g->im_h * g->im_w, &gg, ph, pw);
-        const float *dy = colside + b0 * c_n * plane;
-        #pragma omp parallel for num_threads(ck_conv_threads(gg.batch, gg.batch * plane * c_n)) schedule(static)
-        for (int64_t b = 0; b < gg.batch; b++) transpose(dyt + b * plane * c_n, c_n, dy + b * c_n * plane, plane, c_n, plane);
+        colside_to_channels_last(dyt, colside + b0 * c_n * plane, &gg);
         conv_nhwc a = {.base = {.pack = pack_rows_by_pixel}, .xt = xt, .koff = koff, .g = gg, .ph = ph, .pw = pw};
         // Groups after the first accumulate (beta = 1), as the NCHW path does.
         if (ck_sgemm_view(rows, c_n, gg.batch * plane, 1.0f, (ck_gemm_view){.implicit = &a.base},
@@ -232,5 +244,68 @@ int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, c
     for (int64_t o = 0; o < c_n; o++)
         for (int64_t c = 0; c < g->im_c; c++)
             for (int64_t kij = 0; kij < kk; kij++) dw[o * rows + c * kk + kij] = dwt[(kij * g->im_c + c) * c_n + o];
+    return 0;
+}
+
+// MARK: data gradient (Conv2d backward-data, ConvTranspose2d forward)
+
+/// x_t (b, ph, pw, im_c) = col2im of col_t (b*plane, (ki, kj, c)): every lowered row of a pixel added, as a run of
+/// im_c floats, into the padded pixel its window position hits; one image per thread, its pixels and window
+/// positions in a fixed order (the border collects the out-of-image terms and is dropped).
+static void col2im_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT colt, const conv_geom *g, int64_t ph,
+                                 int64_t pw) {
+    const int64_t c_n = g->im_c, plane = g->col_h * g->col_w, rows = c_n * g->kh * g->kw, s = g->stride;
+    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * plane * rows)) schedule(static)
+    for (int64_t b = 0; b < g->batch; b++) {
+        float *image = xt + b * ph * pw * c_n;
+        memset(image, 0, (size_t)(ph * pw * c_n) * sizeof(float));
+        for (int64_t oh = 0; oh < g->col_h; oh++)
+            for (int64_t ow = 0; ow < g->col_w; ow++) {
+                const float *src = colt + (b * plane + oh * g->col_w + ow) * rows;
+                for (int64_t ki = 0; ki < g->kh; ki++)
+                    for (int64_t kj = 0; kj < g->kw; kj++, src += c_n) {
+                        float *CK_RESTRICT d = image + ((oh * s + ki) * pw + ow * s + kj) * c_n;
+                        for (int64_t c = 0; c < c_n; c++) d[c] += src[c];
+                    }
+            }
+    }
+}
+
+/// out (b, im_c, im_h, im_w) = the interior of x_t + bias; one image per thread, one image row at a time.
+static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT xt, const float *bias,
+                                      const conv_geom *g, int64_t ph, int64_t pw) {
+    const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
+    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
+    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * hw)) schedule(static)
+    for (int64_t b = 0; b < g->batch; b++) {
+        float *CK_RESTRICT d = out + b * c_n * hw;
+        for (int64_t h = 0; h < g->im_h; h++)
+            transpose(d + h * g->im_w, hw, xt + ((b * ph + h + g->pad) * pw + g->pad) * c_n, c_n, g->im_w, c_n);
+        if (bias)
+            for (int64_t c = 0; c < c_n; c++)
+                for (int64_t p = 0; p < hw; p++) d[c * hw + p] += bias[c];
+    }
+}
+
+int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
+                       float *ws) {
+    const nhwc_layout l = layout_of(g, 1);
+    const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
+    const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c;
+    float *xt = ws + l.xt, *wt = ws + l.wt, *dyt = ws + l.yt, *colt = ws + l.colt;
+    // W (col_c, (c, ki, kj)) -> (col_c, (ki, kj, c)): the GEMM's plain B.
+    for (int64_t o = 0; o < c_n; o++)
+        for (int64_t c = 0; c < g->im_c; c++)
+            for (int64_t kij = 0; kij < kk; kij++) wt[o * rows + kij * g->im_c + c] = w[o * rows + c * kk + kij];
+    for (int64_t b0 = 0; b0 < g->batch; b0 += l.images) {
+        conv_geom gg = *g;
+        gg.batch = CK_MIN(l.images, g->batch - b0);
+        colside_to_channels_last(dyt, colside + b0 * c_n * plane, &gg);
+        if (ck_sgemm_view(gg.batch * plane, rows, c_n, 1.0f, (ck_gemm_view){.x = dyt, .ld = c_n},
+                          (ck_gemm_view){.x = wt, .ld = rows}, 0.0f, (ck_gemm_view){.x = colt, .ld = rows}))
+            return -1;
+        col2im_channels_last(xt, colt, &gg, ph, pw);
+        from_padded_channels_last(im + b0 * g->im_c * g->im_h * g->im_w, xt, bias, &gg, ph, pw);
+    }
     return 0;
 }
