@@ -104,11 +104,10 @@ int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const fl
 /// conv_nhwc.c, SIMD in conv_simd.h).
 void ck_conv_pack_pixels_impl_ref(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff, int64_t cols,
                                   int mr);
-/// dst[j*ldd + i] = src[i*lds + j] for i < rows, j < cols (scalar reference in conv_nhwc.c, SIMD in conv_simd.h).
-void ck_conv_transpose_impl_ref(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
-                                int64_t rows, int64_t cols);
-CK_ISA_PROTOS(void, ck_conv_transpose_impl, (float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src,
-                                             int64_t lds, int64_t rows, int64_t cols))
+/// drow[j][i] = srow[i][j] for i < m, j < n <= 16: one block of a transposing copy (scalar reference in
+/// conv_nhwc.c, SIMD in conv_simd.h).
+void ck_conv_transpose_block_impl_ref(float *const *drow, const float *const *srow, int64_t m, int64_t n);
+CK_ISA_PROTOS(void, ck_conv_transpose_block_impl, (float *const *drow, const float *const *srow, int64_t m, int64_t n))
 CK_ISA_PROTOS(void, ck_conv_pack_pixels_impl, (float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
                                                int64_t cols, int mr))
 

@@ -100,52 +100,81 @@ void ck_conv_pack_pixels_impl_ref(float *CK_RESTRICT dst, const float *const *sr
         for (int i = 0; i < mr; i++) dst[k * mr + i] = src[i][koff[k]];
 }
 
-void ck_conv_transpose_impl_ref(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
-                                int64_t rows, int64_t cols) {
-    for (int64_t i = 0; i < rows; i++)
-        for (int64_t j = 0; j < cols; j++) dst[j * ldd + i] = src[i * lds + j];
+void ck_conv_transpose_block_impl_ref(float *const *drow, const float *const *srow, int64_t m, int64_t n) {
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) drow[j][i] = srow[i][j];
 }
 
-typedef void (*transpose_fn)(float *CK_RESTRICT, int64_t, const float *CK_RESTRICT, int64_t, int64_t, int64_t);
+typedef void (*block_fn)(float *const *, const float *const *, int64_t, int64_t);
 
-/// x_t (b, ph, pw, c) = the images (b, c, h, w), zero-padded; one image per thread, one image row at a time
-/// (channels x width -> width x channels).
+/// dst[j*ldd + i] = src[i*lds + j] for i < rows, j < cols, in 16x16 blocks.
+static void transpose(block_fn block, float *dst, int64_t ldd, const float *src, int64_t lds, int64_t rows,
+                      int64_t cols) {
+    float *drow[16];
+    const float *srow[16];
+    for (int64_t i0 = 0; i0 < rows; i0 += 16)
+        for (int64_t j0 = 0; j0 < cols; j0 += 16) {
+            const int64_t m = CK_MIN((int64_t)16, rows - i0), n = CK_MIN((int64_t)16, cols - j0);
+            for (int64_t i = 0; i < m; i++) srow[i] = src + (i0 + i) * lds + j0;
+            for (int64_t j = 0; j < n; j++) drow[j] = dst + (j0 + j) * ldd + i0;
+            block(drow, srow, m, n);
+        }
+}
+
+/// Offset (in floats) of pixel p of an image plane inside its zero-padded channels-last copy.
+static inline int64_t padded_pixel(const conv_geom *g, int64_t pw, int64_t p) {
+    return ((p / g->im_w + g->pad) * pw + p % g->im_w + g->pad) * g->im_c;
+}
+
+/// x_t (b, ph, pw, c) = the images (b, c, h, w), zero-padded; one image per thread. Blocks of 16 channels x 16
+/// consecutive pixels of the plane (across image rows, so the 7- and 14-pixel rows fill whole blocks).
 static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT im, const conv_geom *g,
                                     int64_t ph, int64_t pw) {
-    const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
-    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
+    const int64_t c_n = g->im_c, hw = g->im_h * g->im_w, right = pw - g->pad - g->im_w;
+    const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
     #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * hw)) schedule(static)
     for (int64_t b = 0; b < g->batch; b++) {
         float *dst = xt + b * ph * pw * c_n;
         const float *src = im + b * c_n * hw;
+        // The border only: the interior is written below.
         memset(dst, 0, (size_t)(g->pad * pw * c_n) * sizeof(float));
         for (int64_t h = 0; h < g->im_h; h++) {
             float *row = dst + (h + g->pad) * pw * c_n;
             memset(row, 0, (size_t)(g->pad * c_n) * sizeof(float));
-            transpose(row + g->pad * c_n, c_n, src + h * g->im_w, hw, c_n, g->im_w);
-            memset(row + (g->pad + g->im_w) * c_n, 0, (size_t)((pw - g->pad - g->im_w) * c_n) * sizeof(float));
+            memset(row + (g->pad + g->im_w) * c_n, 0, (size_t)(right * c_n) * sizeof(float));
         }
         memset(dst + (g->pad + g->im_h) * pw * c_n, 0, (size_t)((ph - g->pad - g->im_h) * pw * c_n) * sizeof(float));
+        float *drow[16];
+        const float *srow[16];
+        for (int64_t p0 = 0; p0 < hw; p0 += 16) {
+            const int64_t n = CK_MIN((int64_t)16, hw - p0);
+            for (int64_t c0 = 0; c0 < c_n; c0 += 16) {
+                const int64_t m = CK_MIN((int64_t)16, c_n - c0);
+                for (int64_t i = 0; i < m; i++) srow[i] = src + (c0 + i) * hw + p0;
+                for (int64_t j = 0; j < n; j++) drow[j] = dst + padded_pixel(g, pw, p0 + j) + c0;
+                block(drow, srow, m, n);
+            }
+        }
     }
 }
 
 /// t_t (b*plane, col_c) = the column-side tensor t (b, col_c, plane); one image per thread.
 static void colside_to_channels_last(float *CK_RESTRICT tt, const float *CK_RESTRICT t, const conv_geom *g) {
     const int64_t plane = g->col_h * g->col_w, c_n = g->col_c;
-    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
+    const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
     #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * plane * c_n)) schedule(static)
-    for (int64_t b = 0; b < g->batch; b++) transpose(tt + b * plane * c_n, c_n, t + b * c_n * plane, plane, c_n, plane);
+    for (int64_t b = 0; b < g->batch; b++) transpose(block, tt + b * plane * c_n, c_n, t + b * c_n * plane, plane, c_n, plane);
 }
 
 /// out (b, col_c, plane) = y_t (b*plane, col_c) + bias; one image per thread.
 static void from_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT yt, const float *bias,
                                const conv_geom *g) {
     const int64_t plane = g->col_h * g->col_w, c_n = g->col_c;
-    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
+    const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
     #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * plane)) schedule(static)
     for (int64_t b = 0; b < g->batch; b++) {
         float *CK_RESTRICT d = out + b * c_n * plane;
-        transpose(d, plane, yt + b * plane * c_n, c_n, plane, c_n);
+        transpose(block, d, plane, yt + b * plane * c_n, c_n, plane, c_n);
         if (bias)
             for (int64_t c = 0; c < c_n; c++)
                 for (int64_t p = 0; p < plane; p++) d[c * plane + p] += bias[c];
@@ -271,16 +300,27 @@ static void col2im_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT
     }
 }
 
-/// out (b, im_c, im_h, im_w) = the interior of x_t + bias; one image per thread, one image row at a time.
+/// out (b, im_c, im_h, im_w) = the interior of x_t + bias; one image per thread, in blocks of 16 consecutive
+/// pixels of the plane x 16 channels.
 static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT xt, const float *bias,
                                       const conv_geom *g, int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
-    const transpose_fn transpose = CK_PICK(transpose_fn, ck_conv_transpose_impl);
+    const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
     #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * hw)) schedule(static)
     for (int64_t b = 0; b < g->batch; b++) {
         float *CK_RESTRICT d = out + b * c_n * hw;
-        for (int64_t h = 0; h < g->im_h; h++)
-            transpose(d + h * g->im_w, hw, xt + ((b * ph + h + g->pad) * pw + g->pad) * c_n, c_n, g->im_w, c_n);
+        const float *image = xt + b * ph * pw * c_n;
+        float *drow[16];
+        const float *srow[16];
+        for (int64_t p0 = 0; p0 < hw; p0 += 16) {
+            const int64_t m = CK_MIN((int64_t)16, hw - p0);
+            for (int64_t c0 = 0; c0 < c_n; c0 += 16) {
+                const int64_t n = CK_MIN((int64_t)16, c_n - c0);
+                for (int64_t i = 0; i < m; i++) srow[i] = image + padded_pixel(g, pw, p0 + i) + c0;
+                for (int64_t j = 0; j < n; j++) drow[j] = d + (c0 + j) * hw + p0;
+                block(drow, srow, m, n);
+            }
+        }
         if (bias)
             for (int64_t c = 0; c < c_n; c++)
                 for (int64_t p = 0; p < hw; p++) d[c * hw + p] += bias[c];

@@ -166,14 +166,14 @@ void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *co
         for (int i = 0; i < mr; i++) dst[k * mr + i] = src[i][koff[k]];
 }
 
+/// One block of the NCHW <-> channels-last copies of conv_nhwc.c: drow[j][i] = srow[i][j] for i < m, j < n
+/// (m, n <= 16). AVX-512: masked loads, a 16x16 in-register transpose, masked stores of the n output rows;
+/// other ISAs take the element loop.
+void CK_SUFFIX(ck_conv_transpose_block_impl)(float *const *drow, const float *const *srow, int64_t m, int64_t n) {
 #if VLEN == 16 && CK_ARCH_X86
-/// dst[j*ldd + i] = src[i*lds + j] for i < m, j < n (m, n <= 16): masked loads, a 16x16 in-register
-/// transpose, masked stores of the n output rows.
-static inline void conv_transpose16(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
-                                    int64_t m, int64_t n) {
     const __mmask16 in = (__mmask16)((1u << n) - 1u), out = (__mmask16)((1u << m) - 1u);
     __m512 r[16], t[16];
-    for (int i = 0; i < 16; i++) r[i] = i < m ? _mm512_maskz_loadu_ps(in, src + i * lds) : _mm512_setzero_ps();
+    for (int i = 0; i < 16; i++) r[i] = i < m ? _mm512_maskz_loadu_ps(in, srow[i]) : _mm512_setzero_ps();
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -192,20 +192,8 @@ static inline void conv_transpose16(float *CK_RESTRICT dst, int64_t ldd, const f
         t[j + 4] = _mm512_shuffle_f32x4(b, d, 0x88);
         t[j + 12] = _mm512_shuffle_f32x4(b, d, 0xDD);
     }
-    for (int j = 0; j < n; j++) _mm512_mask_storeu_ps(dst + j * ldd, out, t[j]);
-}
-#endif
-
-/// dst[j*ldd + i] = src[i*lds + j] for i < rows, j < cols: the NCHW <-> channels-last copies of conv_nhwc.c.
-/// AVX-512 moves 16x16 blocks (partial ones masked); other ISAs take the element loop.
-void CK_SUFFIX(ck_conv_transpose_impl)(float *CK_RESTRICT dst, int64_t ldd, const float *CK_RESTRICT src, int64_t lds,
-                                       int64_t rows, int64_t cols) {
-#if VLEN == 16 && CK_ARCH_X86
-    for (int64_t i = 0; i < rows; i += 16)
-        for (int64_t j = 0; j < cols; j += 16)
-            conv_transpose16(dst + j * ldd + i, ldd, src + i * lds + j, lds, CK_MIN((int64_t)16, rows - i),
-                             CK_MIN((int64_t)16, cols - j));
+    for (int j = 0; j < n; j++) _mm512_mask_storeu_ps(drow[j], out, t[j]);
 #else
-    ck_conv_transpose_impl_ref(dst, ldd, src, lds, rows, cols);
+    ck_conv_transpose_block_impl_ref(drow, srow, m, n);
 #endif
 }

@@ -117,7 +117,7 @@ int64_t ck_tsne_knn_grid_workspace(int64_t n) {
 }
 
 void ck_tsne_knn_grid(int32_t *idx, float *dist, int32_t *workspace, const double *points, int64_t n, int64_t k) {
-    const int64_t side = knn_grid_side(n), cells = side * side;
+    const int64_t side = knn_grid_side(n);
     double lo_x = INFINITY, lo_y = INFINITY, span = 0.0;
     for (int64_t i = 0; i < n; i++) { lo_x = fmin(lo_x, points[2 * i]); lo_y = fmin(lo_y, points[2 * i + 1]); }
     for (int64_t i = 0; i < n; i++) span = fmax(span, fmax(points[2 * i] - lo_x, points[2 * i + 1] - lo_y));
