@@ -1,11 +1,12 @@
-// Per-layer timing of the CNN3 / CNN5 convolutions (forward, then backward with dW, dbias and dx; the first
-// layer skips dx as in training), batch 128, straight against CKernels: no Swift, no model around them.
+// Per-layer timing of the CNN3 / CNN5 / DCGAN convolutions (forward, then backward with dW, dbias and dx; the
+// models' first layers, one input channel, skip dx as in training), batch 128, straight against CKernels: no Swift, no model around them.
 // For A/B comparisons of kernel changes on a busy machine, where `ae bench train` wall-clock figures drift:
 // with AE_CPU_TIME set and 1 thread it reports process CPU time, which descheduling does not inflate.
 //
 //   clang -O3 -fno-math-errno -std=gnu11 -fopenmp -I CKernels CKernels/*.c Benchmarks/conv_layers.c \
 //         -o /tmp/conv_layers -lomp -lm        (add -I/-L for libomp as Package.swift finds them)
 //   AE_CPU_TIME=1 /tmp/conv_layers [repeats=10] [threads=2]
+//   python3 Benchmarks/conv_layers_pytorch.py 2     (the same layers in PyTorch, same output lines)
 //   AE_LAYER="64-128" /tmp/conv_layers 200 1      (only the layers whose name contains the text: for perf)
 //
 // Prints the minimum over the repeats per layer and a checksum of the outputs (equal checksums: same bits).
@@ -59,7 +60,8 @@ int main(int argc, char **argv) {
         const int64_t nx = 128 * l.in_c * l.size * l.size, ny = 128 * l.out_c * out * out, nw = l.in_c * l.out_c * k * k;
         float *x = random_floats(nx, &state), *dy = random_floats(ny, &state), *w = random_floats(nw, &state);
         float *b = random_floats(l.out_c, &state), *y = malloc((size_t)ny * sizeof(float));
-        float *dx = i == 0 ? NULL : malloc((size_t)nx * sizeof(float)), *dw = malloc((size_t)nw * sizeof(float));
+        const int first_layer = !l.transposed && l.in_c == 1;
+        float *dx = first_layer ? NULL : malloc((size_t)nx * sizeof(float)), *dw = malloc((size_t)nw * sizeof(float));
         float *db = malloc((size_t)l.out_c * sizeof(float)), *work = malloc((size_t)(ws + 1) * sizeof(float));
         double best[2] = {1e30, 1e30};
         for (int r = 0; r < repeats; r++) {
