@@ -126,8 +126,25 @@ static inline int64_t padded_pixel(const conv_geom *g, int64_t pw, int64_t p) {
     return ((p / g->im_w + g->pad) * pw + p % g->im_w + g->pad) * g->im_c;
 }
 
-/// x_t (b, ph, pw, c) = the images (b, c, h, w), zero-padded; one image per thread. Blocks of 16 channels x 16
-/// consecutive pixels of the plane (across image rows, so the 7- and 14-pixel rows fill whole blocks).
+/// Moves one image between NCHW (c, h, w) and its zero-padded channels-last copy, in blocks of 16 consecutive
+/// plane pixels x 16 channels (across image rows, so the 7- and 14-pixel rows fill whole blocks): into the copy
+/// when `to_padded`, out of it otherwise. Only the side written is modified.
+static void move_image(block_fn block, float *nchw, float *padded, const conv_geom *g, int64_t pw, int to_padded) {
+    const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
+    float *chan[16], *pix[16];
+    for (int64_t p0 = 0; p0 < hw; p0 += 16) {
+        const int64_t np = CK_MIN((int64_t)16, hw - p0);
+        for (int64_t c0 = 0; c0 < c_n; c0 += 16) {
+            const int64_t nc = CK_MIN((int64_t)16, c_n - c0);
+            for (int64_t i = 0; i < nc; i++) chan[i] = nchw + (c0 + i) * hw + p0;
+            for (int64_t j = 0; j < np; j++) pix[j] = padded + padded_pixel(g, pw, p0 + j) + c0;
+            if (to_padded) block(pix, (const float *const *)chan, nc, np);
+            else block(chan, (const float *const *)pix, np, nc);
+        }
+    }
+}
+
+/// x_t (b, ph, pw, c) = the images (b, c, h, w), zero-padded; one image per thread.
 static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT im, const conv_geom *g,
                                     int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w, right = pw - g->pad - g->im_w;
@@ -144,17 +161,7 @@ static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTR
             memset(row + (g->pad + g->im_w) * c_n, 0, (size_t)(right * c_n) * sizeof(float));
         }
         memset(dst + (g->pad + g->im_h) * pw * c_n, 0, (size_t)((ph - g->pad - g->im_h) * pw * c_n) * sizeof(float));
-        float *drow[16];
-        const float *srow[16];
-        for (int64_t p0 = 0; p0 < hw; p0 += 16) {
-            const int64_t n = CK_MIN((int64_t)16, hw - p0);
-            for (int64_t c0 = 0; c0 < c_n; c0 += 16) {
-                const int64_t m = CK_MIN((int64_t)16, c_n - c0);
-                for (int64_t i = 0; i < m; i++) srow[i] = src + (c0 + i) * hw + p0;
-                for (int64_t j = 0; j < n; j++) drow[j] = dst + padded_pixel(g, pw, p0 + j) + c0;
-                block(drow, srow, m, n);
-            }
-        }
+        move_image(block, (float *)src, dst, g, pw, 1);
     }
 }
 
@@ -300,8 +307,7 @@ static void col2im_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT
     }
 }
 
-/// out (b, im_c, im_h, im_w) = the interior of x_t + bias; one image per thread, in blocks of 16 consecutive
-/// pixels of the plane x 16 channels.
+/// out (b, im_c, im_h, im_w) = the interior of x_t + bias; one image per thread.
 static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT xt, const float *bias,
                                       const conv_geom *g, int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
@@ -310,17 +316,7 @@ static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RE
     for (int64_t b = 0; b < g->batch; b++) {
         float *CK_RESTRICT d = out + b * c_n * hw;
         const float *image = xt + b * ph * pw * c_n;
-        float *drow[16];
-        const float *srow[16];
-        for (int64_t p0 = 0; p0 < hw; p0 += 16) {
-            const int64_t m = CK_MIN((int64_t)16, hw - p0);
-            for (int64_t c0 = 0; c0 < c_n; c0 += 16) {
-                const int64_t n = CK_MIN((int64_t)16, c_n - c0);
-                for (int64_t i = 0; i < m; i++) srow[i] = image + padded_pixel(g, pw, p0 + i) + c0;
-                for (int64_t j = 0; j < n; j++) drow[j] = d + (c0 + j) * hw + p0;
-                block(drow, srow, m, n);
-            }
-        }
+        move_image(block, d, (float *)image, g, pw, 0);
         if (bias)
             for (int64_t c = 0; c < c_n; c++)
                 for (int64_t p = 0; p < hw; p++) d[c * hw + p] += bias[c];
