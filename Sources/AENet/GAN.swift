@@ -48,6 +48,10 @@ public struct GANConfig: Codable, Equatable, Sendable {
     /// Adam for both networks, with β1 = 0.5 as in DCGAN.
     public var optimizer = OptimizerConfig(kind: .adam, learningRate: 2e-4, beta1: 0.5)
     public var seed: UInt64 = 1
+    /// Decay of an exponential moving average of G's weights (Yazici et al. 2019), kept beside the trained G and
+    /// used for samples and scores; nil = none. Off by default: it costs a second copy of G and changes what a run
+    /// samples, so it is opted into (`--ema 0.999`); runs written before it existed decode as nil.
+    public var ema: Float? = nil
 
     public init(architecture: Architecture = .mlp) { self.architecture = architecture }
 
@@ -76,6 +80,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try check(discriminatorSteps >= 1, "discriminator steps must be >= 1")
         try check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
         try check(realLabel > 0.5 && realLabel <= 1, "the real label must be in (0.5, 1], got \(realLabel)")
+        if let ema { try check(ema >= 0 && ema < 1, "the EMA decay must be in [0, 1), got \(ema)") }
         let lr = optimizer.learningRate
         try check(lr.isFinite && lr > 0 && lr <= 10, "learning rate must be in (0, 10], got \(lr)")
         try check((0..<1).contains(optimizer.beta1), "beta1 must be in [0, 1), got \(optimizer.beta1)")
@@ -89,7 +94,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
         case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, initialization, epochs, batchSize, discriminatorSteps,
-             optimizer, seed, dropout, realLabel
+             optimizer, seed, dropout, realLabel, ema
     }
 
     public init(from decoder: Decoder) throws {
@@ -118,6 +123,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
         realLabel = try c.decodeIfPresent(Float.self, forKey: .realLabel) ?? 1
+        ema = try c.decodeIfPresent(Float.self, forKey: .ema)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -137,6 +143,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(seed, forKey: .seed)
         try c.encode(dropout, forKey: .dropout)
         try c.encode(realLabel, forKey: .realLabel)
+        try c.encodeIfPresent(ema, forKey: .ema)
     }
 
     /// "relu", "sigmoid", "tanh", "leakyrelu" (slope 0.2) or "leakyrelu:<slope>".
@@ -181,7 +188,12 @@ public final class GAN {
     public init(_ config: GANConfig) throws {
         try config.validate()
         self.config = config
-        (generator, discriminator) = config.architecture == .mlp ? GAN.mlp(config) : GAN.conv(config)
+        (generator, discriminator) = GAN.networks(config)
+    }
+
+    /// Freshly built (unprepared, uninitialised) G and D of `config`.
+    static func networks(_ config: GANConfig) -> (generator: Sequential, discriminator: Sequential) {
+        config.architecture == .mlp ? GAN.mlp(config) : GAN.conv(config)
     }
 
     static func mlp(_ c: GANConfig) -> (Sequential, Sequential) {
@@ -255,8 +267,9 @@ public final class GAN {
     /// `count` generated images (N × image dims) from z = the first `count` noise vectors of the sample stream of
     /// `seed`: the same seed gives the same z whatever the batch size, so grids of one seed are comparable across
     /// epochs and between `ae train` and `ae generate`.
-    public func sample(count: Int, seed: UInt64) -> [Float] {
-        noise(count: count, seed: seed).withUnsafeBufferPointer { generate($0.baseAddress!, count: count) }
+    /// `generator` replaces G (e.g. the averaged generator, same architecture).
+    public func sample(count: Int, seed: UInt64, using generator: Sequential? = nil) -> [Float] {
+        noise(count: count, seed: seed).withUnsafeBufferPointer { generate($0.baseAddress!, count: count, using: generator) }
     }
 
     /// The noise vectors behind `sample(count:seed:)` (count × noise), z ~ N(0, I).
@@ -266,8 +279,10 @@ public final class GAN {
         return Array(z.prefix(count * config.noise))
     }
 
-    /// G(z) for `count` noise vectors `z` (count × noise), in batches of the generator's capacity, evaluation mode.
-    public func generate(_ z: UnsafePointer<Float>, count: Int) -> [Float] {
+    /// G(z) for `count` noise vectors `z` (count × noise), in batches of the generator's capacity, evaluation mode;
+    /// `generator` replaces G as in `sample`.
+    public func generate(_ z: UnsafePointer<Float>, count: Int, using generator: Sequential? = nil) -> [Float] {
+        let generator = generator ?? self.generator
         let b = generator.maxBatch, d = config.image.count, input = Buffer(count: b * config.noise)
         var out = [Float](repeating: 0, count: count * d)
         for start in stride(from: 0, to: count, by: b) {

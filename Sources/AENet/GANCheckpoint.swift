@@ -11,10 +11,12 @@ public struct GANCheckpoint: Sendable {
     public var discriminatorOptimizerStep: Int
     public var generatorOptimizerStep: Int
     public var history: [GANEpochRecord]
+    /// The averaged generator's parameters and re-estimated running statistics, named like G's; nil without EMA.
+    public var average: [String: [Float]]?
 
     public init(epoch: Int, discriminatorStep: UInt64, generatorStep: UInt64, parameters: [String: [Float]],
                 optimizerState: [String: [Float]], discriminatorOptimizerStep: Int, generatorOptimizerStep: Int,
-                history: [GANEpochRecord]) {
+                history: [GANEpochRecord], average: [String: [Float]]? = nil) {
         self.epoch = epoch
         self.discriminatorStep = discriminatorStep
         self.generatorStep = generatorStep
@@ -23,6 +25,7 @@ public struct GANCheckpoint: Sendable {
         self.discriminatorOptimizerStep = discriminatorOptimizerStep
         self.generatorOptimizerStep = generatorOptimizerStep
         self.history = history
+        self.average = average
     }
 }
 
@@ -37,7 +40,7 @@ extension GANTrainer {
                       parameters: gan.parameterValues,
                       optimizerState: discriminatorOptimizer.state.merging(generatorOptimizer.state) { a, _ in a },
                       discriminatorOptimizerStep: discriminatorOptimizer.step, generatorOptimizerStep: generatorOptimizer.step,
-                      history: history)
+                      history: history, average: average?.generator.parameterValues)
     }
 
     /// Continues from `c` (written by a trainer with the same configuration).
@@ -45,6 +48,10 @@ extension GANTrainer {
         try gan.load(parameters: c.parameters)
         try discriminatorOptimizer.restore(state: c.optimizerState, step: c.discriminatorOptimizerStep)
         try generatorOptimizer.restore(state: c.optimizerState, step: c.generatorOptimizerStep)
+        if let average {
+            guard let values = c.average else { throw NetworkError("the checkpoint has no EMA generator, the configuration has one") }
+            try average.generator.load(parameters: values)
+        }
         epoch = c.epoch
         discriminatorStep = c.discriminatorStep
         generatorStep = c.generatorStep

@@ -36,6 +36,8 @@ public final class GANTrainer {
     public let train: ImageSet
     public let discriminatorOptimizer: Optimizer
     public let generatorOptimizer: Optimizer
+    /// The moving average of G's weights (`config.ema`), updated after every generator step; nil without EMA.
+    public let average: GeneratorAverage?
     public internal(set) var epoch = 0
     /// Discriminator and generator steps taken (they index the noise streams).
     public internal(set) var discriminatorStep: UInt64 = 0
@@ -57,6 +59,8 @@ public final class GANTrainer {
         gan.initialize(seed: config.seed)
         discriminatorOptimizer = Optimizer(config.optimizer, parameters: gan.discriminator.namedParameters)
         generatorOptimizer = Optimizer(config.optimizer, parameters: gan.generator.namedParameters)
+        let b = batch
+        average = try gan.config.ema.map { try GeneratorAverage(of: gan, decay: $0, batch: b) }
         let n = config.image.count
         pair = Buffer(count: 2 * batch * n)
         targets = Buffer([Float](repeating: config.realLabel, count: batch) + [Float](repeating: 0, count: batch))
@@ -135,6 +139,7 @@ public final class GANTrainer {
             }
         }
         epoch += 1
+        average?.recalibrate(seed: config.seed)
         let k = Double(max(dSteps, 1)), seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let record = GANEpochRecord(epoch: epoch, discriminatorLoss: d.loss / k, generatorLoss: g / Double(max(gSteps, 1)),
                                     realScore: d.real / k, fakeScore: d.fake / k, seconds: seconds,
@@ -163,6 +168,7 @@ public final class GANTrainer {
     private func updateGenerator() -> Double {
         let loss = generatorLossAndGradient()
         generatorOptimizer.update(learningRate: config.optimizer.learningRate)
+        average?.update()
         generatorStep += 1
         return loss
     }

@@ -7,7 +7,9 @@ import CKernels
 /// (0) and "running_var" (1), saved with the parameters.
 public final class BatchNorm: Layer {
     public let channels: Int
-    public let momentum: Float, epsilon: Float
+    /// Variable so a cumulative average can re-estimate the running statistics (`GeneratorAverage.recalibrate`).
+    public var momentum: Float
+    public let epsilon: Float
     public let weight: Parameter, bias: Parameter
     public let runningMean: Parameter, runningVariance: Parameter
     /// Samples normalised together in training; nil = the whole batch. A GAN's discriminator sees a real and a fake

@@ -88,8 +88,10 @@ public final class GANRun {
         return GANRun(path: path, spec: spec, data: data, trainer: trainer)
     }
 
-    /// The fixed-noise grid of the current generator (N × C × H × W).
-    public func grid() -> [Float] { trainer.gan.sample(count: spec.gridCount, seed: spec.gridSeed) }
+    /// The fixed-noise grid of the current generator (N × C × H × W): the averaged one when the run keeps an EMA.
+    public func grid() -> [Float] {
+        trainer.gan.sample(count: spec.gridCount, seed: spec.gridSeed, using: trainer.average?.generator)
+    }
 
     /// Trains the remaining epochs; after each, writes the checkpoint and `/samples/epoch_N` and calls `onEpoch`
     /// with the record and the grid. `stopAfter` ends the session after that many epochs as if interrupted.
@@ -114,33 +116,50 @@ public final class GANRun {
         try RunFile.update(at: path) { f in
             try f.writeGANCheckpoint(trainer.checkpoint(), of: trainer.gan, status: "finished")
             try f.writeParameters(trainer.gan.parameterValues, of: trainer.gan, under: "/model")
+            if let average = trainer.average {
+                try f.writeParameters(average.generator.parameterValues, of: average.generator, under: "/model_ema")
+            }
         }
         return true
     }
 }
 
-/// A GAN run reloaded for sampling: the final weights (`/model`) of a finished run, or the last checkpoint of a run
-/// still training (also one resumed after it finished).
+/// Which generator of a GAN run samples: the trained G (`raw`), the moving average of its weights (`ema`, runs
+/// trained with `--ema`), or the average when the run has one (`auto`).
+public enum GeneratorChoice: String, CaseIterable, Sendable {
+    case auto, raw, ema
+}
+
+/// A GAN run reloaded for sampling: the final weights (`/model`, `/model_ema`) of a finished run, or the last
+/// checkpoint of a run still training (also one resumed after it finished). With the averaged generator chosen,
+/// `gan.generator` holds the averaged weights and statistics (D keeps the trained ones).
 public struct TrainedGAN {
     public let path: String
     public let spec: GANRunSpec
     public let gan: GAN
-    /// Where the weights came from: "/model" or "/checkpoint/model (epoch N)".
+    /// Where the generator's weights came from: "/model", "/model_ema", "/checkpoint/model (epoch N)" or
+    /// "/checkpoint/ema (epoch N)".
     public let weights: String
+    /// Whether `gan.generator` is the moving average.
+    public var isAverage: Bool { weights.contains("ema") }
 
-    public init(path: String, batchSize: Int = 256) throws {
+    public init(path: String, batchSize: Int = 256, generator: GeneratorChoice = .auto) throws {
         (spec, gan, weights) = try RunFile.read(at: path) { f -> (GANRunSpec, GAN, String) in
             let spec = try f.readGANSpec()
             let gan = try GAN(spec.gan)
             try gan.prepare(batch: batchSize)
             // A finished run resumed with a larger budget keeps its old /model until it finishes again.
-            if f.exists("/model"), try f.stringAttribute("status") == "finished" {
-                try gan.load(parameters: try f.readParameters(of: gan, under: "/model"))
-                return (spec, gan, "/model")
+            let finished = try f.exists("/model") && f.stringAttribute("status") == "finished"
+            let epoch = finished ? nil : try f.readGANCheckpoint(of: gan).epoch
+            let (raw, average) = finished ? ("/model", "/model_ema") : ("/checkpoint/model", "/checkpoint/ema")
+            try gan.load(parameters: try f.readParameters(of: gan, under: raw))
+            let useAverage = generator == .ema || (generator == .auto && f.exists(average))
+            if useAverage {
+                guard f.exists(average) else { throw RunError("\(path) has no EMA generator (trained without --ema); use --generator raw") }
+                try gan.generator.load(parameters: try f.readParameters(of: gan.generator, under: average))
             }
-            let c = try f.readGANCheckpoint(of: gan)
-            try gan.load(parameters: c.parameters)
-            return (spec, gan, "/checkpoint/model (epoch \(c.epoch))")
+            let source = useAverage ? average : raw
+            return (spec, gan, epoch.map { "\(source) (epoch \($0))" } ?? source)
         }
         self.path = path
     }

@@ -36,6 +36,7 @@ extension H5File {
         let g = "/checkpoint"
         try writeParameters(c.parameters, of: gan, under: "\(g)/model")
         for (name, v) in c.optimizerState { try write("\(g)/optimizer/\(name)", floats: v, shape: [v.count]) }
+        if let average = c.average { try writeParameters(average, of: gan.generator, under: "\(g)/ema") }
         try setAttribute("epoch", int: Int64(c.epoch), at: g)
         try setAttribute("discriminator_step", int: Int64(c.discriminatorStep), at: g)
         try setAttribute("generator_step", int: Int64(c.generatorStep), at: g)
@@ -60,7 +61,8 @@ extension H5File {
                              generatorStep: UInt64(try int("generator_step")),
                              parameters: try readParameters(of: gan, under: "\(g)/model"), optimizerState: state,
                              discriminatorOptimizerStep: Int(try int("discriminator_optimizer_step")),
-                             generatorOptimizerStep: Int(try int("generator_optimizer_step")), history: try readGANHistory())
+                             generatorOptimizerStep: Int(try int("generator_optimizer_step")), history: try readGANHistory(),
+                             average: exists("\(g)/ema") ? try readParameters(of: gan.generator, under: "\(g)/ema") : nil)
     }
 
     static var ganHistoryColumns: [(String, KeyPath<GANEpochRecord, Double>)] { [

@@ -180,6 +180,10 @@ final class GANTests: XCTestCase {
         XCTAssertEqual(GANConfig(architecture: .mlp).resolvedInitialization, .he)
         XCTAssertEqual(old.resolvedGeneratorActivation, .leakyRelu(slope: 0.2))
         XCTAssertEqual(GANConfig(architecture: .conv).resolvedGeneratorActivation, .relu)
+        XCTAssertNil(old.ema, "runs written before EMA existed have none")
+        c.ema = 0.999
+        XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)), c)
+        for bad: Float in [1, -0.1, .nan] { c.ema = bad; XCTAssertThrowsError(try c.validate(), "ema \(bad)") }
         XCTAssertEqual(GANConfig.activation(named: "leakyrelu"), .leakyRelu(slope: 0.2))
         XCTAssertNil(GANConfig.activation(named: "leakyrelu:x"))
     }
@@ -205,6 +209,52 @@ final class GANTests: XCTestCase {
         XCTAssertTrue(samples.allSatisfy { $0 >= 0 && $0 <= 1 })
         XCTAssertEqual(t.gan.sample(count: 20, seed: 3), samples)
         XCTAssertNotEqual(t.gan.sample(count: 20, seed: 4), samples)
+    }
+
+    /// After a few generator steps the average is exactly the hand-computed recursion e ← d·e + (1 − d)·w over the
+    /// raw weights after each step, starting from the initial weights.
+    func testEMAMatchesHandComputation() throws {
+        let decay: Float = 0.9
+        let t = try trainer { $0.ema = decay }
+        let average = try XCTUnwrap(t.average)
+        func raw() -> [[Double]] { t.gan.generator.namedParameters.map { $0.1.value.array.map(Double.init) } }
+        func averaged() -> [[Float]] { average.generator.namedParameters.map { $0.1.value.array } }
+        var expected = raw()
+        XCTAssertEqual(averaged(), expected.map { $0.map(Float.init) }, "the average starts at the initial weights")
+        let d = Double(decay)
+        for step in 0..<4 {
+            _ = t.benchmarkStep(indices: (16 * step)..<(16 * step + 16))
+            expected = zip(expected, raw()).map { e, w in zip(e, w).map { d * $0 + (1 - d) * $1 } }
+        }
+        XCTAssertEqual(t.generatorStep, 4)
+        for (k, (got, want)) in zip(averaged(), expected).enumerated() {
+            let err = zip(got, want).map { abs(Double($0) - $1) }.max()!
+            XCTAssertLessThan(err, 1e-6, "tensor \(k)")
+        }
+        // The average lags the raw weights: after 4 steps with d = 0.9 it is mostly the initial weights.
+        XCTAssertNotEqual(averaged(), raw().map { $0.map(Float.init) })
+    }
+
+    /// Decay 0 keeps no history: the average is bitwise the raw generator. The conv pair's averaged batch norm
+    /// statistics are re-estimated as a cumulative mean over fixed noise, so re-estimating again changes nothing.
+    func testEMADecayZeroIsTheRawGenerator() throws {
+        let t = try trainer { $0.architecture = .conv; $0.hidden = [4, 8]; $0.epochs = 2; $0.ema = 0 }
+        try t.fit()
+        let average = try XCTUnwrap(t.average)
+        XCTAssertEqual(average.generator.namedParameters.map { $0.1.value.array }, t.gan.generator.namedParameters.map { $0.1.value.array })
+        let stats = average.generator.namedBuffers.map { $0.1.value.array }
+        XCTAssertEqual(stats.count, 4)
+        XCTAssertTrue(stats.allSatisfy { s in s.contains { $0 != 0 && $0 != 1 } }, "re-estimated statistics: \(stats)")
+        average.recalibrate(seed: t.config.seed)
+        XCTAssertEqual(average.generator.namedBuffers.map { $0.1.value.array }, stats)
+        XCTAssertEqual(t.gan.sample(count: 8, seed: 2, using: average.generator), t.gan.sample(count: 8, seed: 2, using: average.generator))
+        // The checkpoint carries the average; a trainer restored from it has the same one.
+        let copy = try trainer { $0.architecture = .conv; $0.hidden = [4, 8]; $0.epochs = 2; $0.ema = 0 }
+        try copy.restore(t.checkpoint())
+        XCTAssertEqual(copy.average?.generator.parameterValues, average.generator.parameterValues)
+        var without = t.checkpoint()
+        without.average = nil
+        XCTAssertThrowsError(try copy.restore(without), "a checkpoint of an EMA run without the average is incomplete")
     }
 
     func testSeededAndKDiscriminatorSteps() throws {

@@ -57,6 +57,8 @@ final class GANRunTests: XCTestCase {
             (["score", path, "--classifier", path], "is a GAN run"),
             (["train", "--model", "gan-conv", "--d-steps", "0", "--out", dir + "/x.h5"], "--d-steps must be >= 1"),
             (["train", "--model", "gan-mlp", "--optimizer", "sgd", "--out", dir + "/x.h5"], "GANs train with adam"),
+            (["train", "--model", "gan-conv", "--ema", "1", "--out", dir + "/x.h5"], "--ema must be in [0, 1), got 1.0"),
+            (["score", path, "--classifier", path, "--generator", "best"], "--generator must be auto, raw or ema"),
         ]
         for (args, expected) in cases {
             let r = try RunTestsSupport.runAE(args)
@@ -102,6 +104,58 @@ final class GANRunTests: XCTestCase {
             XCTAssertEqual(try trained.sample(n: s.gridCount, seed: s.gridSeed).images, last.images)
             XCTAssertEqual(try GANRun.history(at: "\(dir)/\(name)-split.h5").count, s.gan.epochs)
         }
+    }
+
+    /// With EMA: an interrupted and resumed run ends with bitwise the same raw and averaged generators as an uninterrupted
+    /// one; the file keeps the average (/checkpoint/ema while training, /model_ema when finished) and sampling uses it
+    /// unless told otherwise.
+    func testEMAResumeAndRunFileRoundTrip() throws {
+        let dir = try temporaryDirectory()
+        var s = spec(.conv, hidden: [4, 8], epochs: 2, train: 128)
+        s.gan.ema = 0.99
+        let full = try GANRun.create(s, at: "\(dir)/full.h5", overwrite: false)
+        XCTAssertTrue(try full.train())
+        let first = try GANRun.create(s, at: "\(dir)/split.h5", overwrite: false)
+        XCTAssertFalse(try first.train(stopAfter: 1))
+        let midway = try TrainedGAN(path: "\(dir)/split.h5")
+        XCTAssertEqual(midway.weights, "/checkpoint/ema (epoch 1)")
+        XCTAssertEqual(midway.gan.generator.parameterValues, first.trainer.average?.generator.parameterValues)
+        XCTAssertEqual(try TrainedGAN(path: "\(dir)/split.h5", generator: .raw).weights, "/checkpoint/model (epoch 1)")
+        let resumed = try GANRun.resume(at: "\(dir)/split.h5")
+        XCTAssertTrue(try resumed.train())
+        let a = full.trainer.checkpoint(), b = resumed.trainer.checkpoint()
+        XCTAssertEqual(a.parameters, b.parameters)
+        XCTAssertEqual(try XCTUnwrap(a.average), try XCTUnwrap(b.average))
+        XCTAssertNotEqual(a.average?["generator.0.weight"], a.parameters["generator.0.weight"], "the average lags G")
+        let ema = try TrainedGAN(path: "\(dir)/split.h5"), raw = try TrainedGAN(path: "\(dir)/split.h5", generator: .raw)
+        XCTAssertEqual(ema.weights, "/model_ema")
+        XCTAssertTrue(ema.isAverage)
+        XCTAssertEqual(ema.gan.generator.parameterValues, full.trainer.average?.generator.parameterValues)
+        XCTAssertEqual(ema.gan.discriminator.parameterValues, full.trainer.gan.discriminator.parameterValues)
+        XCTAssertEqual(raw.weights, "/model")
+        XCTAssertEqual(raw.gan.parameterValues, full.trainer.gan.parameterValues)
+        // The per-epoch grid is the averaged generator's; the reloaded average reproduces it bitwise.
+        let last = try XCTUnwrap(try GANRun.lastSamples(at: "\(dir)/split.h5"))
+        XCTAssertEqual(try ema.sample(n: s.gridCount, seed: s.gridSeed).images, last.images)
+        XCTAssertNotEqual(try raw.sample(n: s.gridCount, seed: s.gridSeed).images, last.images)
+    }
+
+    /// A run without EMA (the file layout of runs written before it existed: no `ema` in gan_spec, no /…/ema groups)
+    /// loads and samples its raw generator; asking for the average is a clear error.
+    func testRunWithoutEMALoads() throws {
+        let path = try temporaryDirectory() + "/plain.h5"
+        let run = try GANRun.create(spec(.mlp, hidden: [32], epochs: 1, train: 320), at: path, overwrite: false)
+        XCTAssertTrue(try run.train())
+        try RunFile.read(at: path) { f in
+            XCTAssertFalse(try XCTUnwrap(try f.stringAttribute("gan_spec")).contains("ema"))
+            XCTAssertFalse(f.exists("/model_ema") || f.exists("/checkpoint/ema"))
+        }
+        let trained = try TrainedGAN(path: path)
+        XCTAssertEqual(trained.weights, "/model")
+        XCTAssertFalse(trained.isAverage)
+        XCTAssertEqual(trained.gan.parameterValues, run.trainer.gan.parameterValues)
+        XCTAssertThrowsError(try TrainedGAN(path: path, generator: .ema)) { XCTAssertTrue("\($0)".contains("no EMA generator"), "\($0)") }
+        XCTAssertNil(try GANRun.resume(at: path, epochs: 2).trainer.average)
     }
 
     /// A quickly trained MNIST classifier scores real test digits high and noise or one repeated digit low.

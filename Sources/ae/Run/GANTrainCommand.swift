@@ -27,6 +27,7 @@ extension Train {
         c.initialization = ganInit.map { GANConfig.Initialization(rawValue: $0)! }
         c.optimizer = OptimizerConfig(kind: .adam, learningRate: lr ?? 2e-4, beta1: beta1 ?? 0.5, weightDecay: weightDecay)
         c.seed = seed
+        c.ema = ema
         return GANRunSpec(gan: c, dataset: dataset, trainLimit: trainLimit)
     }
 
@@ -36,6 +37,7 @@ extension Train {
         if let i = ganInit, GANConfig.Initialization(rawValue: i) == nil { throw ValidationError("--gan-init must be he or dcgan, got '\(i)'") }
         guard dSteps >= 1 else { throw ValidationError("--d-steps must be >= 1, got \(dSteps)") }
         guard realLabel > 0.5 && realLabel <= 1 else { throw ValidationError("--real-label must be in (0.5, 1], got \(realLabel)") }
+        if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must be in [0, 1), got \(ema)") }
     }
 
     func runGAN() throws {
@@ -50,7 +52,7 @@ extension Train {
         }
         let g = run.spec.gan
         print("\(g.architecture.rawValue) (G \(run.trainer.gan.generator.parameterCount) + D \(run.trainer.gan.discriminator.parameterCount) "
-              + "parameters, noise \(g.noise), k = \(g.discriminatorSteps)) on \(run.spec.dataset): \(run.data.train.count) train images; "
+              + "parameters, noise \(g.noise), k = \(g.discriminatorSteps)\(g.ema.map { ", EMA decay \($0)" } ?? "")) on \(run.spec.dataset): \(run.data.train.count) train images; "
               + "\(KernelRuntime.threads) threads, \(KernelRuntime.isa) → \(run.path)")
         let progress = ProgressReporter(autoencoder: false)
         let gridPath = RunFigures.defaultOutputPath(run: run.path, suffix: "samples")

@@ -23,7 +23,9 @@ struct Score: ParsableCommand {
     @Option(help: "Seed of the noise / latent codes.") var seed: UInt64 = 1
     @Option(help: "Samples compared with the training set for the nearest-neighbour PSNR (0 = skip).") var nearest = 1000
     @Option(help: "Score the run's real images of this split (train or test) instead of samples.") var real: String?
-    @Option(help: "Name under /score (default: samples-seedS, or real-SPLIT).") var name: String?
+    @Option(help: "GAN: generator to sample, raw (trained G), ema (its moving average, runs trained with --ema) or auto (ema when present).")
+    var generator = "auto"
+    @Option(help: "Name under /score (default: samples-seedS, samples-seedS-ema for the averaged G, or real-SPLIT).") var name: String?
     @Option(help: "Directory holding the datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
     @OptionGroup var kernel: KernelOptions
 
@@ -31,44 +33,46 @@ struct Score: ParsableCommand {
         guard (1...100_000).contains(count) else { throw ValidationError("--n must be between 1 and 100000, got \(count)") }
         guard nearest >= 0 else { throw ValidationError("--nearest must be >= 0, got \(nearest)") }
         if let real, !["train", "test"].contains(real) { throw ValidationError("--real must be train or test, got '\(real)'") }
+        guard GeneratorChoice(rawValue: generator) != nil else { throw ValidationError("--generator must be auto, raw or ema, got '\(generator)'") }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be non-empty without '/', got '\(name)'") }
     }
 
     func run() throws {
         try kernel.apply()
         let clf = try TrainedModel(path: classifier)
-        let (images, train, what) = try samples()
+        let (images, train, what, averaged) = try samples()
         let d = train.dims.count, compared = min(nearest, images.count / d)
         var score = try SampleScore.compute(images: images, classifier: clf)
         if compared > 0 {
             score.nearestPSNRMean = PSNRSummary(try TrainedModel.nearestTraining(Array(images.prefix(compared * d)), in: train).psnr).mean
         }
-        let group = name ?? real.map { "real-\($0)" } ?? "samples-seed\(seed)"
+        let group = name ?? real.map { "real-\($0)" } ?? "samples-seed\(seed)" + (averaged ? "-ema" : "")
         try score.store(in: runFile, name: group, classifier: classifier, seed: seed)
         print("\(score.count) \(what): \(score.summary)" + (compared > 0 ? " (first \(compared) samples vs \(train.count) training images)" : ""))
         print("histogram: " + score.classHistogram.map { String(format: "%.3f", $0) }.joined(separator: " "))
         print("stored under /score/\(group) in \(runFile)")
     }
 
-    /// The images to score (count × dims), the training images, and what they are.
-    private func samples() throws -> ([Float], ImageSet, String) {
+    /// The images to score (count × dims), the training images, what they are, and whether a GAN's averaged
+    /// generator made them.
+    private func samples() throws -> ([Float], ImageSet, String, Bool) {
         if try GANRun.isGANRun(runFile) {
-            let gan = try TrainedGAN(path: runFile)
+            let gan = try TrainedGAN(path: runFile, generator: GeneratorChoice(rawValue: generator)!)
             let data = try gan.data(dataDir: dataDir)
             if let real { return try realImages(data, real) }
-            return (try gan.sample(n: count, seed: seed).images, data.train, "GAN samples (\(gan.weights))")
+            return (try gan.sample(n: count, seed: seed).images, data.train, "GAN samples (\(gan.weights))", gan.isAverage)
         }
         let trained = try TrainedModel(path: runFile)
         guard trained.spec.model.isAutoencoder else { throw RunError("\(runFile) is a classifier; score a GAN or an autoencoder run") }
         let data = try trained.data(dataDir: dataDir)
         if let real { return try realImages(data, real) }
-        return (try trained.sample(n: count, seed: seed).images, data.train, "decoder samples, z ~ N(0, I)")
+        return (try trained.sample(n: count, seed: seed).images, data.train, "decoder samples, z ~ N(0, I)", false)
     }
 
-    private func realImages(_ data: RunData, _ split: String) throws -> ([Float], ImageSet, String) {
+    private func realImages(_ data: RunData, _ split: String) throws -> ([Float], ImageSet, String, Bool) {
         let set = try data.split(split), n = min(count, set.count), d = set.dims.count
         let images = Array(UnsafeBufferPointer(start: set.images.pointer, count: n * d))
         // Nearest-neighbour PSNR of real training images to the training set would be 100 dB (themselves).
-        return (images, data.train, "real \(split) images")
+        return (images, data.train, "real \(split) images", false)
     }
 }

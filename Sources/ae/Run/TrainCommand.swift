@@ -28,6 +28,8 @@ struct Train: ParsableCommand {
     @Option(help: "GAN: target for real images in D's loss (0.9 = one-sided label smoothing).") var realLabel: Float = 1
     @Option(help: "GAN weight initialisation: he (He uniform) or dcgan (N(0, 0.02²); default with batch norm).") var ganInit: String?
     @Flag(help: "gan-conv: no batch norm (the first recipe: LeakyReLU in both networks).") var noBatchNorm = false
+    @Option(help: "GAN: keep an exponential moving average of G's weights with this decay (e.g. 0.999), used for samples and scores (default: off).")
+    var ema: Float?
     @Option(help: "Optimizer: gd (full batch), sgd, adam, adamw.") var optimizer: String = "adam"
     @Option(help: "SGD momentum.") var momentum: Float = 0
     @Option(help: "Learning-rate schedule: constant, linear[:final], exp:gamma.") var schedule: String = "constant"
