@@ -197,6 +197,7 @@ static void fill_koff(int64_t *koff, const conv_geom *g, int64_t pw) {
 
 int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
                        float *ws) {
+    if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
     const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, per = l.images;
@@ -325,6 +326,7 @@ static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RE
 
 int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
                        float *ws) {
+    if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
     const nhwc_layout l = layout_of(g, 1);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c;

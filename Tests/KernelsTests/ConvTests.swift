@@ -218,8 +218,10 @@ final class ConvTests: XCTestCase {
 
     /// An empty batch writes nothing to y/dx and zeros to dw/dbias (they are overwritten, not accumulated).
     func testEmptyBatch() {
-        for transposed in [false, true] {
-            var s = awkward[1]
+        // awkward[1] takes the NCHW path, modelConvs[1] (32 -> 64 channels, 7x7 output) the channels-last one.
+        let cases = [false, true].flatMap { transposed in [(transposed, awkward[1]), (transposed, modelConvs[1])] }
+        for (transposed, shape) in cases {
+            var s = shape
             s.batch = 0
             XCTAssertEqual(Conv.workspaceSize(s, transposed: transposed), 0)
             let n = Conv.counts(s, transposed: transposed)
