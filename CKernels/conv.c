@@ -89,42 +89,48 @@ static int64_t group_images(const conv_geom *g) {
     return CK_MAX((int64_t)1, CK_MIN(g->batch, CONV_GROUP_FLOATS / CK_MAX(per_image, (int64_t)1)));
 }
 
-/// Which calls take the channels-last path (conv_nhwc.c), as a bit mask: AE_CONV_NHWC bit 1 the forward
-/// lowering, 2 the weight gradients, 4 the data gradient; default 7 (all), other values are for A/B
-/// measurements. Read once.
+/// Set by ck_conv_set_channels_last; -1 = not set.
+static volatile int channels_last_forced = -1;
+
+void ck_conv_set_channels_last(int mode) { channels_last_forced = mode < 0 ? -1 : mode & 7; }
+
+/// Which calls take the channels-last path (conv_nhwc.c), as a bit mask: 1 the forward lowering, 2 the weight
+/// gradients, 4 the data gradient. ck_conv_set_channels_last, else AE_CONV_NHWC (read once), else all three
+/// with AVX-512 and none otherwise: only AVX-512 has SIMD packing and copies for it, and under AVX2 the path
+/// measured 1.12x slower in all (the 16 benchmark layers, 1 thread, 370 -> 414 ms).
 static int nhwc_mode(void) {
-    static int mode = -1;
-    if (mode < 0) {
+    if (channels_last_forced >= 0) return channels_last_forced;
+    static int env = -2;
+    if (env == -2) {
         const char *v = getenv("AE_CONV_NHWC");
-        mode = v && *v ? atoi(v) & 7 : 7;
+        env = v && *v ? atoi(v) & 7 : -1;
     }
-    return mode;
+    if (env >= 0) return env;
+    return ck_isa_active() == CK_ISA_AVX512 ? 7 : 0;
 }
+
+/// The shapes each channels-last call is for (whatever the mode: the workspace size must not depend on it).
+static int small_planes(const conv_geom *g) { return g->im_c >= 16 && g->col_h * g->col_w <= 49; }
+static int wide_channels(const conv_geom *g) { return g->im_c >= 16 && g->col_c >= 4; }
 
 /// Channels-last data gradient (GEMM + col2im: Conv2d backward-data, ConvTranspose2d forward) under the forward
 /// lowering's rule (16+ image channels, column planes 7x7 or smaller). Same measurement, 1 / 2 threads:
 /// ConvTranspose2d 128->64 4x4 forward 4.14 -> 3.41 / 2.10 -> 1.73 ms, 64->64 7x7 6.85 -> 5.39 / 3.56 -> 2.83 ms;
 /// at 14x14 column planes it lost (ConvTranspose2d 32->32 14x14 6.43 -> 7.23 ms, 1 thread).
-static int nhwc_raise(const conv_geom *g) {
-    return (nhwc_mode() & 4) && g->im_c >= 16 && g->col_h * g->col_w <= 49;
-}
+static int nhwc_raise(const conv_geom *g) { return (nhwc_mode() & 4) && small_planes(g); }
 
 /// Channels-last forward lowering where the column side's planes are 7x7 or smaller and the image side has
 /// at least 16 channels (runs of channels; the first layers' single channel stays NCHW). Measured with
 /// Benchmarks/conv_layers.c, batch 128, 2 threads, our other jobs paused, minimum of 4 alternating rounds:
 /// Conv 64->128 7x7 forward 2.68 -> 2.15 ms, Conv 64->64 14x14 s2 4.74 -> 3.74 ms, CNN3's Conv 32->64 2.24 ->
 /// 2.03 ms; at 14x14 and 28x28 outputs it was no faster (the NCHW runs are long there), so those stay NCHW.
-static int nhwc_lower(const conv_geom *g) {
-    return (nhwc_mode() & 1) && g->im_c >= 16 && g->col_h * g->col_w <= 49;
-}
+static int nhwc_lower(const conv_geom *g) { return (nhwc_mode() & 1) && small_planes(g); }
 
 /// Channels-last weight gradient whenever the image side has 16 or more channels (and the column side 4 or
 /// more; skinnier layers take the dot-product path): it never writes the lowered matrix (im2col was the
 /// largest data movement of the backward pass). Same measurement: CNN5's backward convolutions 70.5 -> 61.1 ms
 /// in all, CNN3's 20.0 -> 18.1 ms. It leaves no lowered matrix behind for ConvTranspose2d's data gradient.
-static int nhwc_weight_grad(const conv_geom *g) {
-    return (nhwc_mode() & 2) && g->im_c >= 16 && g->col_c >= 4;
-}
+static int nhwc_weight_grad(const conv_geom *g) { return (nhwc_mode() & 2) && wide_channels(g); }
 
 /// Workspace floats: one group's lowered matrix (rows x n) and channel-major column side (col_c x n).
 static int64_t geom_workspace(const conv_geom *g) {
@@ -136,9 +142,10 @@ static int64_t geom_workspace(const conv_geom *g) {
     const int64_t col = sat_mul(sat_mul(g->batch, g->col_c), g->col_h * g->col_w);
     if (total == INT64_MAX || im == INT64_MAX || col == INT64_MAX || sat_mul(rows, g->col_c) == INT64_MAX) return -1;
     if (g->batch == 0) return 0;
-    // The channels-last path (conv_nhwc.c) when a call of this layer takes it; its sizes are products of the
-    // ones checked above with the padding, which dims_ok bounds.
-    return nhwc_lower(g) || nhwc_weight_grad(g) || nhwc_raise(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
+    // Room for the channels-last path (conv_nhwc.c) whenever the shape qualifies, so a workspace sized under
+    // one ISA or mode serves every other; its sizes are products of the ones checked above with the padding,
+    // which dims_ok bounds.
+    return small_planes(g) || wide_channels(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
 }
 
 static int64_t workspace_size(const ck_conv_shape *s, int transposed) {

@@ -31,6 +31,12 @@ int64_t ck_conv2d_workspace_size(const ck_conv_shape *s);
 /// Same for ConvTranspose2d.
 int64_t ck_conv_transpose2d_workspace_size(const ck_conv_shape *s);
 
+/// Which convolution calls take the channels-last GEMM path, as a bit mask (1 forward lowering, 2 weight
+/// gradients, 4 data gradient; each only for the shapes it was measured faster on), for every later call in
+/// the process: for tests and A/B measurements. -1 restores the default (AE_CONV_NHWC if set, else all three
+/// under AVX-512 and none under other ISAs). Results differ from the NCHW path's only by float rounding.
+void ck_conv_set_channels_last(int mode);
+
 /// Conv2d forward. y (batch, out_channels, out_h, out_w); x (batch, in_channels, in_h, in_w);
 /// w (out_channels, in_channels, kernel_h, kernel_w); bias (out_channels) or NULL.
 /// Returns 0, or -1 for an invalid shape.

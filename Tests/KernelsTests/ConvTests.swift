@@ -181,7 +181,10 @@ final class ConvTests: XCTestCase {
     /// forward lowering): channel counts that are not multiples of 16 (runs with tails), kernel 4 with 64
     /// channels (1024 lowered rows, so the GEMM's k blocks start mid-run), stride 5, and images large enough
     /// that the batch is split into groups of 1 and 2 (dW accumulated across groups).
+    /// Forced on (ck_conv_set_channels_last) so every ISA runs it, not only AVX-512 where it is the default.
     func testChannelsLastPathAgainstTwin() {
+        ck_conv_set_channels_last(7)
+        defer { ck_conv_set_channels_last(-1) }
         let shapes: [(ConvShape, Bool)] = [
             (ConvShape(batch: 2, inChannels: 24, outChannels: 40, size: 9, kernel: 4, stride: 2, padding: 1), false),
             (ConvShape(batch: 2, inChannels: 40, outChannels: 24, size: 4, kernel: 4, stride: 2, padding: 1), true),
@@ -193,6 +196,15 @@ final class ConvTests: XCTestCase {
         for (i, (s, transposed)) in shapes.enumerated() {
             checkAgainstTwin(s, transposed: transposed, seed: UInt64(950 + 10 * i))
         }
+    }
+
+    /// The model layers with the channels-last path forced off: under AVX-512 they default to it, so this keeps
+    /// the NCHW path's AVX-512 kernels (implicit packing, col2im) checked at these shapes.
+    func testNCHWPathAgainstTwin() {
+        ck_conv_set_channels_last(0)
+        defer { ck_conv_set_channels_last(-1) }
+        for (i, s) in modelConvs.enumerated() { checkAgainstTwin(s, transposed: false, seed: UInt64(1100 + 10 * i)) }
+        for (i, s) in modelTransposed.enumerated() { checkAgainstTwin(s, transposed: true, seed: UInt64(1200 + 10 * i)) }
     }
 
     /// Forward without bias, and backward with only some outputs requested (each path reuses the workspace
