@@ -165,6 +165,13 @@ static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTR
     }
 }
 
+/// image (c_n, plane) += bias[c] in channel c: the bias of the NCHW outputs, added after the copy out of
+/// channels-last.
+static void add_channel_bias(float *CK_RESTRICT image, const float *CK_RESTRICT bias, int64_t c_n, int64_t plane) {
+    for (int64_t c = 0; c < c_n; c++)
+        for (int64_t p = 0; p < plane; p++) image[c * plane + p] += bias[c];
+}
+
 /// t_t (b*plane, col_c) = the column-side tensor t (b, col_c, plane); one image per thread.
 static void colside_to_channels_last(float *CK_RESTRICT tt, const float *CK_RESTRICT t, const conv_geom *g) {
     const int64_t plane = g->col_h * g->col_w, c_n = g->col_c;
@@ -182,9 +189,7 @@ static void from_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT 
     for (int64_t b = 0; b < g->batch; b++) {
         float *CK_RESTRICT d = out + b * c_n * plane;
         transpose(block, d, plane, yt + b * plane * c_n, c_n, plane, c_n);
-        if (bias)
-            for (int64_t c = 0; c < c_n; c++)
-                for (int64_t p = 0; p < plane; p++) d[c * plane + p] += bias[c];
+        if (bias) add_channel_bias(d, bias, c_n, plane);
     }
 }
 
@@ -318,9 +323,7 @@ static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RE
         float *CK_RESTRICT d = out + b * c_n * hw;
         const float *image = xt + b * ph * pw * c_n;
         move_image(block, d, (float *)image, g, pw, 0);
-        if (bias)
-            for (int64_t c = 0; c < c_n; c++)
-                for (int64_t p = 0; p < hw; p++) d[c * hw + p] += bias[c];
+        if (bias) add_channel_bias(d, bias, c_n, hw);
     }
 }
 
