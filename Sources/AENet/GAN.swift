@@ -47,6 +47,8 @@ public struct GANConfig: Codable, Equatable, Sendable {
     public var realLabel: Float = 1
     /// Adam for both networks, with β1 = 0.5 as in DCGAN.
     public var optimizer = OptimizerConfig(kind: .adam, learningRate: 2e-4, beta1: 0.5)
+    /// Per-epoch learning rate of both networks (constant by default; runs written before it existed decode as constant).
+    public var schedule: Schedule = .constant
     public var seed: UInt64 = 1
     /// Decay of an exponential moving average of G's weights (Yazici et al. 2019), kept beside the trained G and
     /// used for samples and scores; nil = none. Off by default: it costs a second copy of G and changes what a run
@@ -54,6 +56,14 @@ public struct GANConfig: Codable, Equatable, Sendable {
     public var ema: Float? = nil
 
     public init(architecture: Architecture = .mlp) { self.architecture = architecture }
+
+    /// Both networks' learning rate in epoch `epoch` (0-based) of `epochs`. The last epoch of a linear decay to 0 still
+    /// trains: its rate is the previous one's half, not 0 (an epoch at lr 0 would only cost time).
+    public func learningRate(epoch: Int) -> Float {
+        let lr = schedule.learningRate(base: optimizer.learningRate, epoch: epoch, epochs: epochs)
+        guard lr <= 0, epoch > 0 else { return lr }
+        return schedule.learningRate(base: optimizer.learningRate, epoch: epoch - 1, epochs: epochs) / 2
+    }
 
     /// Whether the networks contain batch norm layers (gan-conv with `batchNorm`).
     public var usesBatchNorm: Bool { architecture == .conv && batchNorm }
@@ -94,7 +104,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
         case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, initialization, epochs, batchSize, discriminatorSteps,
-             optimizer, seed, dropout, realLabel, ema
+             optimizer, schedule, seed, dropout, realLabel, ema
     }
 
     public init(from decoder: Decoder) throws {
@@ -120,6 +130,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         discriminatorSteps = try c.decode(Int.self, forKey: .discriminatorSteps)
         optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
+        schedule = try c.decodeIfPresent(Schedule.self, forKey: .schedule) ?? .constant
         seed = try c.decode(UInt64.self, forKey: .seed)
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
         realLabel = try c.decodeIfPresent(Float.self, forKey: .realLabel) ?? 1
@@ -140,6 +151,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(discriminatorSteps, forKey: .discriminatorSteps)
         try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(schedule, forKey: .schedule)
         try c.encode(seed, forKey: .seed)
         try c.encode(dropout, forKey: .dropout)
         try c.encode(realLabel, forKey: .realLabel)
@@ -272,11 +284,30 @@ public final class GAN {
         noise(count: count, seed: seed).withUnsafeBufferPointer { generate($0.baseAddress!, count: count, using: generator) }
     }
 
-    /// The noise vectors behind `sample(count:seed:)` (count × noise), z ~ N(0, I).
-    public func noise(count: Int, seed: UInt64) -> [Float] {
+    /// The noise vectors behind `sample(count:seed:)` (count × noise), z ~ N(0, I); with a `truncation` ψ, every value
+    /// with |z| > ψ is redrawn until it is not (the truncation trick of Brock et al. 2019: fewer, more typical codes,
+    /// trading variety for fidelity). Values already inside ±ψ keep their untruncated draw, so ψ → ∞ is plain N(0, I).
+    public func noise(count: Int, seed: UInt64, truncation: Float? = nil) -> [Float] {
         var z = [Float](repeating: 0, count: max(count, 1) * config.noise)
         GAN.fillNoise(&z, batch: count, noise: config.noise, seed: seed, stream: 3, index: 0)
+        if let psi = truncation { GAN.truncate(&z, threshold: psi, seed: seed) }
         return Array(z.prefix(count * config.noise))
+    }
+
+    /// Redraws each |z[i]| > `threshold` from its own positions of a redraw stream (attempt a of value i reads
+    /// position a·count + i), so the result depends only on the seed. After 10 000 failed attempts (ψ far below the
+    /// usual 0.5–1) the value is clamped to ±ψ.
+    static func truncate(_ z: inout [Float], threshold: Float, seed: UInt64) {
+        precondition(threshold > 0, "the truncation threshold must be positive")
+        let key = (seed ^ 0x7472_756E_63) &* 0x9E37_79B9_7F4A_7C15, n = UInt64(z.count)
+        for i in z.indices where abs(z[i]) > threshold {
+            var v = z[i], attempt: UInt64 = 0
+            while abs(v) > threshold && attempt < 10_000 {
+                ck_random_normal(&v, 1, key, attempt &* n &+ UInt64(i), 0, 1)
+                attempt += 1
+            }
+            z[i] = min(max(v, -threshold), threshold)
+        }
     }
 
     /// G(z) for `count` noise vectors `z` (count × noise), in batches of the generator's capacity, evaluation mode;

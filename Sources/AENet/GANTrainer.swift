@@ -156,10 +156,13 @@ public final class GANTrainer {
         return d.loss
     }
 
+    /// The learning rate of the current epoch (`GANConfig.learningRate(epoch:)`).
+    public var learningRate: Float { config.learningRate(epoch: epoch) }
+
     /// A discriminator step with its Adam update (the generator is untouched).
     private func updateDiscriminator(_ indices: ArraySlice<Int>) -> (loss: Double, real: Double, fake: Double) {
         let d = discriminatorLossAndGradient(indices)
-        discriminatorOptimizer.update(learningRate: config.optimizer.learningRate)
+        discriminatorOptimizer.update(learningRate: learningRate)
         discriminatorStep += 1
         return d
     }
@@ -167,7 +170,7 @@ public final class GANTrainer {
     /// A generator step with its Adam update (D's gradients are scratch; D's weights are untouched).
     private func updateGenerator() -> Double {
         let loss = generatorLossAndGradient()
-        generatorOptimizer.update(learningRate: config.optimizer.learningRate)
+        generatorOptimizer.update(learningRate: learningRate)
         average?.update()
         generatorStep += 1
         return loss

@@ -168,10 +168,14 @@ public struct TrainedGAN {
     public func data(dataDir: String? = nil) throws -> RunData { try RunData.load(spec.dataSpec, dataDir: dataDir) }
 
     /// `n` samples G(z), z ~ N(0, I) from the sample stream of `seed` (the stream of the per-epoch grids, which are
-    /// its first `gridCount` samples for the grid seed).
-    public func sample(n: Int, seed: UInt64) throws -> GeneratedSamples {
+    /// its first `gridCount` samples for the grid seed); with a `truncation` ψ, z's values beyond ±ψ are redrawn
+    /// (`GAN.noise`).
+    public func sample(n: Int, seed: UInt64, truncation: Float? = nil) throws -> GeneratedSamples {
         guard n > 0 else { throw RunError("the number of samples must be positive, got \(n)") }
-        let z = gan.noise(count: n, seed: seed)
+        if let truncation, !(truncation.isFinite && truncation >= 0.1) {
+            throw RunError("the truncation threshold must be a finite number >= 0.1, got \(truncation)")
+        }
+        let z = gan.noise(count: n, seed: seed, truncation: truncation)
         let images = z.withUnsafeBufferPointer { gan.generate($0.baseAddress!, count: n) }
         return GeneratedSamples(count: n, z: z, images: images, dims: spec.gan.image,
                                 gaussian: .standard(latent: spec.gan.noise), fitted: false, seed: seed)

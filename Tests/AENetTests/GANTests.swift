@@ -257,6 +257,49 @@ final class GANTests: XCTestCase {
         XCTAssertThrowsError(try copy.restore(without), "a checkpoint of an EMA run without the average is incomplete")
     }
 
+    /// Truncated noise lies within ±ψ, keeps every value that already did, depends only on the seed, and a ψ beyond
+    /// every draw is plain N(0, I).
+    func testTruncatedNoise() throws {
+        let gan = try GAN({ var c = GANConfig(); c.noise = 16; return c }())
+        let plain = gan.noise(count: 500, seed: 7)
+        for psi: Float in [0.5, 1] {
+            let z = gan.noise(count: 500, seed: 7, truncation: psi)
+            XCTAssertEqual(z.count, plain.count)
+            XCTAssertTrue(z.allSatisfy { abs($0) <= psi }, "ψ = \(psi)")
+            XCTAssertTrue(zip(plain, z).allSatisfy { abs($0) > psi || $0 == $1 }, "values inside ±ψ are kept")
+            let redrawn = zip(plain, z).filter { abs($0.0) > psi }
+            XCTAssertGreaterThan(redrawn.count, psi == 1 ? 1000 : 4000, "about 32 % (ψ 1) or 62 % (ψ 0.5) of 8 000 values")
+            XCTAssertTrue(redrawn.allSatisfy { abs($0.1) < psi }, "redrawn from the distribution, not clamped")
+            XCTAssertEqual(gan.noise(count: 500, seed: 7, truncation: psi), z)
+            XCTAssertNotEqual(gan.noise(count: 500, seed: 8, truncation: psi), z)
+        }
+        XCTAssertEqual(gan.noise(count: 500, seed: 7, truncation: 100), plain)
+    }
+
+    /// The schedule sets both networks' learning rate per epoch; a linear decay's last epoch keeps half the previous
+    /// rate, not 0. Epoch 1 of a decayed run is the constant run's epoch 1; later epochs differ.
+    func testScheduleSetsTheLearningRatePerEpoch() throws {
+        var c = GANConfig()
+        c.epochs = 5
+        c.optimizer.learningRate = 1e-3
+        c.schedule = .linear(final: 0)
+        for (epoch, want) in [1e-3, 7.5e-4, 5e-4, 2.5e-4, 1.25e-4].enumerated() {
+            XCTAssertEqual(c.learningRate(epoch: epoch), Float(want), accuracy: 1e-9, "epoch \(epoch)")
+        }
+        c.schedule = .exponential(gamma: 0.5)
+        XCTAssertEqual(c.learningRate(epoch: 2), 2.5e-4, accuracy: 1e-9)
+        XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)), c)
+        let constant = try trainer { $0.epochs = 2 }, decayed = try trainer { $0.epochs = 2; $0.schedule = .linear(final: 0) }
+        func weights(_ t: GANTrainer) -> [[Float]] { t.gan.namedParameters.map { $0.1.value.array } }
+        _ = try constant.runEpoch()
+        _ = try decayed.runEpoch()
+        XCTAssertEqual(weights(constant), weights(decayed))
+        XCTAssertEqual(decayed.learningRate, 1e-3, "the last epoch of 2: half of epoch 1's 2e-3")
+        _ = try constant.runEpoch()
+        _ = try decayed.runEpoch()
+        XCTAssertNotEqual(weights(constant), weights(decayed))
+    }
+
     func testSeededAndKDiscriminatorSteps() throws {
         func weights(seed: UInt64, k: Int = 1) throws -> (GANTrainer, [[Float]]) {
             let t = try trainer { $0.seed = seed; $0.epochs = 2; $0.discriminatorSteps = k }

@@ -49,6 +49,12 @@ final class GANRunTests: XCTestCase {
         let gen = try RunTestsSupport.runAE(["generate", path, "--n", "9", "--threads", "2"])
         XCTAssertEqual(gen.status, 0, gen.output)
         XCTAssertEqual(try RunFile.read(at: path) { try $0.shape(of: "/generated/normal-seed1/images") }, [9, 1, 28, 28])
+        let truncated = try RunTestsSupport.runAE(["generate", path, "--n", "4", "--truncation", "0.5", "--threads", "2"])
+        XCTAssertEqual(truncated.status, 0, truncated.output)
+        XCTAssertTrue(truncated.output.contains("truncated at ±0.5"), truncated.output)
+        let z = try RunFile.read(at: path) { try $0.readFloats("/generated/normal-seed1-trunc0.5/z").values }
+        XCTAssertEqual(z.count, 4 * 32)
+        XCTAssertTrue(z.allSatisfy { abs($0) <= 0.5 }, "\(z)")
         XCTAssertEqual(try RunTestsSupport.runAE(["report", path]).status, 0)
         // Nonsense gets a one-line error and a non-zero exit.
         let cases: [([String], String)] = [
@@ -59,6 +65,9 @@ final class GANRunTests: XCTestCase {
             (["train", "--model", "gan-mlp", "--optimizer", "sgd", "--out", dir + "/x.h5"], "GANs train with adam"),
             (["train", "--model", "gan-conv", "--ema", "1", "--out", dir + "/x.h5"], "--ema must be in [0, 1), got 1.0"),
             (["score", path, "--classifier", path, "--generator", "best"], "--generator must be auto, raw or ema"),
+            (["score", path, "--classifier", path, "--truncation", "0"], "--truncation must be a finite number >= 0.1, got 0.0"),
+            (["generate", path, "--truncation", "nan"], "--truncation must be a finite number >= 0.1"),
+            (["train", "--model", "gan-conv", "--schedule", "linear:2", "--out", dir + "/x.h5"], "--schedule must be constant"),
         ]
         for (args, expected) in cases {
             let r = try RunTestsSupport.runAE(args)

@@ -26,6 +26,7 @@ extension Train {
         c.batchNorm = !noBatchNorm
         c.initialization = ganInit.map { GANConfig.Initialization(rawValue: $0)! }
         c.optimizer = OptimizerConfig(kind: .adam, learningRate: lr ?? 2e-4, beta1: beta1 ?? 0.5, weightDecay: weightDecay)
+        c.schedule = Schedule(parsing: schedule)!
         c.seed = seed
         c.ema = ema
         return GANRunSpec(gan: c, dataset: dataset, trainLimit: trainLimit)
@@ -59,8 +60,9 @@ extension Train {
         let finished = try run.train(onStep: progress.live ? { progress.step($0) } : nil, onEpoch: { r, samples in
             if progress.live { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
             try GANFigures.sampleGrid(samples, dims: g.image, title: "epoch \(r.epoch), fixed noise").writePNG(to: gridPath)
+            let lr = g.schedule == .constant ? "" : String(format: "  lr %.3g", g.learningRate(epoch: r.epoch - 1))
             print(String(format: "epoch %3d  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f s  %.0f img/s",
-                         r.epoch, r.discriminatorLoss, r.generatorLoss, r.realScore, r.fakeScore, r.seconds, r.imagesPerSecond))
+                         r.epoch, r.discriminatorLoss, r.generatorLoss, r.realScore, r.fakeScore, r.seconds, r.imagesPerSecond) + lr)
             fflush(nil)
         }, stopAfter: stopAfter)
         guard finished else {
