@@ -122,8 +122,8 @@ void CK_SUFFIX(ck_conv_col2im_plane_impl)(float *CK_RESTRICT pad, int64_t pw, co
 
 /// MR-pixel micro-panel of the channels-last lowering (conv_nhwc.c): dst[k*mr + i] = src[i][koff[k]] for k <
 /// cols, all mr pixels valid. AVX-512 with mr = 8: where 16 consecutive k are 16 consecutive channels (the
-/// runs of one window position), eight 16-float loads (one per pixel) become 128 packed floats through an
-/// 8x16 in-register transpose; other pieces take the element loop.
+/// runs of one window position), eight 16-float loads (one per pixel) become 128 packed floats through the
+/// 8x16 in-register transpose of gemm_simd.h; other pieces take the element loop.
 void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
                                          int64_t cols, int mr) {
     int64_t k = 0;
@@ -135,29 +135,9 @@ void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *co
                 k++;
                 continue;
             }
-            const int64_t o = koff[k];
-            __m512 t[8], u[8];
-            for (int i = 0; i < 8; i += 2) {
-                const __m512 a = _mm512_loadu_ps(src[i] + o), b = _mm512_loadu_ps(src[i + 1] + o);
-                t[i] = _mm512_unpacklo_ps(a, b);      // per 128-bit lane: a0 b0 a1 b1
-                t[i + 1] = _mm512_unpackhi_ps(a, b);  // a2 b2 a3 b3
-            }
-            for (int h = 0; h < 8; h += 4) {  // rows h..h+3: u[h + j] holds k = j, j+4, j+8, j+12 (one per lane)
-                u[h + 0] = _mm512_shuffle_ps(t[h], t[h + 2], 0x44);
-                u[h + 1] = _mm512_shuffle_ps(t[h], t[h + 2], 0xEE);
-                u[h + 2] = _mm512_shuffle_ps(t[h + 1], t[h + 3], 0x44);
-                u[h + 3] = _mm512_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
-            }
-            for (int j = 0; j < 4; j += 2) {
-                // Rows 0-3 and 4-7 of k = j (+8) and j+1 (+9), then of k = j+4 (+12) and j+5 (+13).
-                const __m512 p0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), p1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
-                const __m512 q0 = _mm512_shuffle_f32x4(u[j + 1], u[5 + j], 0x88), q1 = _mm512_shuffle_f32x4(u[j + 1], u[5 + j], 0xDD);
-                float *d = dst + k * 8;
-                _mm512_storeu_ps(d + j * 8, _mm512_shuffle_f32x4(p0, q0, 0x88));
-                _mm512_storeu_ps(d + (j + 8) * 8, _mm512_shuffle_f32x4(p0, q0, 0xDD));
-                _mm512_storeu_ps(d + (j + 4) * 8, _mm512_shuffle_f32x4(p1, q1, 0x88));
-                _mm512_storeu_ps(d + (j + 12) * 8, _mm512_shuffle_f32x4(p1, q1, 0xDD));
-            }
+            const float *at[8];
+            for (int i = 0; i < 8; i++) at[i] = src[i] + koff[k];
+            CK_SUFFIX(transpose8x16)(dst + k * 8, at);
             k += 16;
         }
     }

@@ -83,7 +83,8 @@ static inline int64_t view_run(const ck_gemm_view *v, int64_t j, int64_t limit) 
 /// Packs rows [r0, r0+rows) x cols [c0, c0+cols) of op(A) into MR-row micro-panels: panel q holds, for each
 /// column p, the MR values of rows q*MR .. q*MR+MR-1 (zero past `rows`).
 static void pack_a(float *CK_RESTRICT dst, const ck_gemm_view *a, int64_t r0, int64_t rows, int64_t c0,
-                   int64_t cols, int mr) {
+                   int64_t cols, const ck_gemm_config *cfg) {
+    const int mr = cfg->mr;
     if (a->implicit) {
         a->implicit->pack(a->implicit, dst, r0, rows, c0, cols, mr);
         return;
@@ -96,9 +97,13 @@ static void pack_a(float *CK_RESTRICT dst, const ck_gemm_view *a, int64_t r0, in
                 const int64_t run = view_run(a, c0 + p, cols - p);
                 const float *src = a->x + (r0 + q) * a->ld + view_col(a, c0 + p);
                 float *d = dst + p * mr;
+                p += run;
+                if (valid == mr && cfg->pack_a) {
+                    cfg->pack_a(d, src, a->ld, run);
+                    continue;
+                }
                 for (int64_t t = 0; t < run; t++)
                     for (int64_t i = 0; i < valid; i++) d[t * mr + i] = src[i * a->ld + t];
-                p += run;
             }
         } else {
             for (int64_t p = 0; p < cols; p++) {
@@ -251,7 +256,7 @@ static int gemm_serial(const ck_gemm_config *cfg, const ck_gemm_view *a, const c
         const int64_t mc = CK_MIN(cfg->mc, m1 - ic);
         for (int64_t pc = 0; pc < k; pc += kc_max) {
             const int64_t kc = CK_MIN(kc_max, k - pc);
-            pack_a(ap, a, ic, mc, pc, kc, cfg->mr);
+            pack_a(ap, a, ic, mc, pc, kc, cfg);
             const float block_beta = pc == 0 ? beta : 1.0f;
             for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
                 const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
@@ -280,7 +285,7 @@ static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, const ck_gemm_vi
             const int64_t first = panels * t / nt, last = panels * (t + 1) / nt;
             if (first < last)
                 pack_a(ap + first * cfg->mr * kc, a, ic + first * cfg->mr,
-                       CK_MIN(mc, last * cfg->mr) - first * cfg->mr, pc, kc, cfg->mr);
+                       CK_MIN(mc, last * cfg->mr) - first * cfg->mr, pc, kc, cfg);
             #pragma omp barrier
             const float block_beta = pc == 0 ? beta : 1.0f;
             if (bp) {

@@ -19,6 +19,10 @@ typedef void (*ck_gemm_micro_fn)(int64_t kc, const float *CK_RESTRICT ap, const 
 /// (an in-register transpose; NULL where the ISA has none and the scalar loop in gemm.c does it).
 typedef void (*ck_gemm_pack_bt_fn)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld, int64_t rows);
 
+/// Packs one full MR-row micro-panel of a non-transposed A: dst[p*MR + i] = src[i*ld + p] for i < MR, p < cols
+/// (an in-register transpose; NULL where the ISA has none).
+typedef void (*ck_gemm_pack_a_fn)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld, int64_t cols);
+
 /// Packs full NR-column micro-panels of a non-transposed B row by row: for each row p < rows and panel
 /// q < panels, dst[q*rows*NR + p*NR + j] = src[p*ld + offset[q] + j] for j < NR.
 typedef void (*ck_gemm_pack_b_fn)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld, int64_t rows,
@@ -31,6 +35,7 @@ typedef struct ck_gemm_config {
     ck_gemm_micro_fn micro;
     ck_gemm_pack_bt_fn pack_bt;  // may be NULL
     ck_gemm_pack_b_fn pack_b;    // may be NULL
+    ck_gemm_pack_a_fn pack_a;    // may be NULL
 } ck_gemm_config;
 
 void ck_gemm_config_ref(ck_gemm_config *cfg);
