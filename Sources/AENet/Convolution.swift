@@ -88,8 +88,8 @@ public final class Convolution: Layer {
         s.batch = Int64(x.batch)
         let dx = inputGrad.map { $0.tensor(batch: x.batch, dims: x.dims) }
         let status = kind == .conv
-            ? ck_conv2d_backward(dx?.data, weight.grad.pointer, bias.grad.pointer, dy.data, x.data, weight.value.pointer, &s, workspace)
-            : ck_conv_transpose2d_backward(dx?.data, weight.grad.pointer, bias.grad.pointer, dy.data, x.data,
+            ? ck_conv2d_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data, weight.value.pointer, &s, workspace)
+            : ck_conv_transpose2d_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data,
                                            weight.value.pointer, &s, workspace)
         precondition(status == 0, "\(description): invalid geometry")
         return dx ?? x

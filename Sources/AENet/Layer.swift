@@ -8,6 +8,9 @@ public final class Parameter {
     public let shape: [Int]
     public let value: Buffer
     public let grad: Buffer
+    /// False: backward passes of Linear and Convolution layers skip this gradient and leave `grad` as it was. For
+    /// passes that only need the gradient with respect to the input, e.g. the GAN generator's step through D.
+    public var wantsGradient = true
 
     public init(name: String, shape: [Int]) {
         self.name = name
@@ -17,6 +20,8 @@ public final class Parameter {
         grad = Buffer(count: n)
     }
     public var count: Int { value.count }
+    /// Where a backward kernel writes this gradient: `grad`, or nil (skip it) when not `wantsGradient`.
+    var gradientTarget: UnsafeMutablePointer<Float>? { wantsGradient ? grad.pointer : nil }
 }
 
 /// Everything a forward pass needs besides its input.

@@ -47,7 +47,7 @@ public final class Linear: Layer {
     public func backward(_ dy: Tensor, workspace: UnsafeMutablePointer<Float>) -> Tensor {
         let x = input!
         let dx = inputGrad.map { $0.tensor(batch: x.batch, dims: x.dims) }
-        ck_linear_backward(dx?.data, weight.grad.pointer, bias.grad.pointer, dy.data, x.data, weight.value.pointer,
+        ck_linear_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data, weight.value.pointer,
                            Int64(x.batch), Int64(inFeatures), Int64(outFeatures))
         return dx ?? x
     }

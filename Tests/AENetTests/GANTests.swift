@@ -300,6 +300,23 @@ final class GANTests: XCTestCase {
         XCTAssertNotEqual(weights(constant), weights(decayed))
     }
 
+    /// The generator step back-propagates through D for G's gradients only: D's weight gradients keep what its last
+    /// step wrote (batch norm's γ/β aside), and are computed again by the next discriminator step. G's gradients
+    /// are checked against finite differences above.
+    func testGeneratorStepLeavesTheDiscriminatorsGradients() throws {
+        let t = try trainer { $0.architecture = .conv; $0.hidden = [4, 8] }
+        _ = t.discriminatorLossAndGradient(Array(0..<16)[...])
+        let weights = t.gan.discriminator.layers.filter { $0 is Convolution || $0 is Linear }.flatMap(\.parameters)
+        XCTAssertEqual(weights.count, 6)
+        let before = weights.map(\.grad.array)
+        XCTAssertTrue(before.allSatisfy { $0.contains { $0 != 0 } })
+        _ = t.generatorLossAndGradient()
+        XCTAssertEqual(weights.map(\.grad.array), before)
+        XCTAssertTrue(t.gan.discriminator.namedParameters.allSatisfy { $0.1.wantsGradient }, "switched back on")
+        _ = t.discriminatorLossAndGradient(Array(16..<32)[...])
+        XCTAssertNotEqual(weights.map(\.grad.array), before)
+    }
+
     func testSeededAndKDiscriminatorSteps() throws {
         func weights(seed: UInt64, k: Int = 1) throws -> (GANTrainer, [[Float]]) {
             let t = try trainer { $0.seed = seed; $0.epochs = 2; $0.discriminatorSteps = k }
