@@ -27,9 +27,12 @@ extension H5File {
         guard try stringAttribute("format") == "ae-run", let json = try stringAttribute("gan_spec") else {
             throw RunError("\(path) is not a GAN run file (no format=ae-run / gan_spec attributes)")
         }
-        do { return try JSONDecoder().decode(GANRunSpec.self, from: Data(json.utf8)) } catch {
+        let spec: GANRunSpec
+        do { spec = try JSONDecoder().decode(GANRunSpec.self, from: Data(json.utf8)) } catch {
             throw RunError("\(path): the GAN specification (attribute gan_spec) is unreadable: \(error)")
         }
+        try requireKnownSettings(json, decoded: spec, attribute: "gan_spec", file: path)
+        return spec
     }
 
     func writeGANCheckpoint(_ c: GANCheckpoint, of gan: GAN, status: String) throws {

@@ -42,9 +42,12 @@ public struct RunSpec: Codable, Equatable, Sendable {
     static func parse(json: String, file: String) throws -> RunSpec {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try decoder.decode(RunSpec.self, from: Data(json.utf8)) } catch {
+        let spec: RunSpec
+        do { spec = try decoder.decode(RunSpec.self, from: Data(json.utf8)) } catch {
             throw RunError("\(file): the run specification (attribute run_spec) is unreadable: \(error)")
         }
+        try requireKnownSettings(json, decoded: spec, attribute: "run_spec", file: file)
+        return spec
     }
 }
 

@@ -165,6 +165,10 @@ final class GANRunTests: XCTestCase {
         XCTAssertEqual(trained.gan.parameterValues, run.trainer.gan.parameterValues)
         XCTAssertThrowsError(try TrainedGAN(path: path, generator: .ema)) { XCTAssertTrue("\($0)".contains("no EMA generator"), "\($0)") }
         XCTAssertNil(try GANRun.resume(at: path, epochs: 2).trainer.average)
+        // A setting this ae does not know (a newer ae's) is refused rather than dropped.
+        let json = try XCTUnwrap(try RunFile.read(at: path) { try $0.stringAttribute("gan_spec") })
+        try RunFile.update(at: path) { try $0.setAttribute("gan_spec", string: json.replacingOccurrences(of: "\"gan\":{", with: "\"gan\":{\"emaEvery\":2,")) }
+        XCTAssertThrowsError(try GANRun.resume(at: path, epochs: 2)) { XCTAssertTrue("\($0)".contains("setting(s) gan.emaEvery in gan_spec"), "\($0)") }
     }
 
     /// A quickly trained MNIST classifier scores real test digits high and noise or one repeated digit low.

@@ -102,6 +102,33 @@ final class RunTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"))
     }
 
+    /// A run whose specification holds a setting this ae does not know (written by a newer one) is refused with a
+    /// clear message instead of being resumed or evaluated as a different configuration; a null value is no setting.
+    func testUnknownSettingsAreRefused() throws {
+        let dir = try temporaryDirectory(), path = dir + "/run.h5"
+        try TrainingRun.create(spec(.mlp, epochs: 1, train: 100, test: 50, hidden: [16]), at: path, overwrite: false).train()
+        let json = try XCTUnwrap(try RunFile.read(at: path) { try $0.stringAttribute("run_spec") })
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        var train = try XCTUnwrap(object["train"] as? [String: Any])
+        train["futureSetting"] = NSNull()
+        object["train"] = train
+        func store(_ o: [String: Any]) throws {
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: o), as: UTF8.self)
+            try RunFile.update(at: path) { try $0.setAttribute("run_spec", string: text) }
+        }
+        try store(object)
+        XCTAssertNoThrow(try TrainedModel(path: path))
+        train["futureSetting"] = 3
+        object["train"] = train
+        object["newTopLevel"] = ["a": 1]
+        try store(object)
+        for attempt in [{ _ = try TrainedModel(path: path) }, { _ = try TrainingRun.resume(at: path, epochs: 2) }] {
+            XCTAssertThrowsError(try attempt()) {
+                XCTAssertTrue("\($0)".contains("does not know the setting(s) newTopLevel, train.futureSetting in run_spec"), "\($0)")
+            }
+        }
+    }
+
     /// Cross-dataset evaluation and corrupted inputs land under their own /metrics names.
     func testCrossDatasetAndCorruptedEvaluation() throws {
         let path = try temporaryDirectory() + "/mlp.h5"
