@@ -47,6 +47,8 @@ public final class GANTrainer {
     private let batch: Int
     /// D's input (2·batch images: real, then fake), its targets (1 then 0), the loss gradient, G's noise.
     private let pair: Buffer, targets: Buffer, ones: Buffer, lossGrad: Buffer, noise: Buffer
+    /// D's parameters, listed once: the generator step turns their gradients off and on without allocating.
+    private let discriminatorParameters: [Parameter]
 
     public init(gan: GAN, train: ImageSet) throws {
         guard train.count > 0 else { throw NetworkError("the training set is empty") }
@@ -67,6 +69,7 @@ public final class GANTrainer {
         ones = Buffer([Float](repeating: 1, count: batch))
         lossGrad = Buffer(count: 2 * batch)
         noise = Buffer(count: batch * config.noise)
+        discriminatorParameters = gan.discriminator.namedParameters.map(\.1)
     }
 
     public var isFinished: Bool { epoch >= config.epochs }
@@ -103,15 +106,15 @@ public final class GANTrainer {
 
     /// Non-saturating generator loss −mean log D(G(z)) over a batch of fakes (noise at the current generator
     /// step), with G's gradients written through D (no update). D's weight gradients are not computed on the way
-    /// (only its input gradient is needed; its next step overwrites them anyway): for gan-conv that skips the weight
-    /// gradient GEMMs of D's convolutions, about a third of D's backward pass.
+    /// (only its input gradient is needed; its next step overwrites them anyway): for gan-conv that skips the
+    /// weight-gradient GEMMs of D's convolutions and Linear.
     public func generatorLossAndGradient() -> Double {
         let b = batch
         let fake = generate(b, stream: 2, index: generatorStep)
         let logits = gan.discriminator.forward(fake, context: PassContext(training: true, seed: config.seed, step: generatorStep))
         let loss = Double(ck_bce_logits_loss(lossGrad.pointer, logits.data, ones.pointer, Int64(b), 1))
-        gan.discriminator.setParameterGradients(false)
-        defer { gan.discriminator.setParameterGradients(true) }
+        for p in discriminatorParameters { p.wantsGradient = false }
+        defer { for p in discriminatorParameters { p.wantsGradient = true } }
         let dx = gan.discriminator.backward(lossGrad.tensor(batch: b, dims: .features(1)))
         gan.generator.backward(dx)
         return loss

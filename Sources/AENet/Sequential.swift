@@ -51,12 +51,6 @@ public final class Sequential {
         layers.reversed().reduce(dy) { $1.backward($0, workspace: workspace.pointer) }
     }
 
-    /// Turns the parameter gradients of every layer on or off (`Parameter.wantsGradient`); backward still returns the
-    /// input gradient.
-    public func setParameterGradients(_ on: Bool) {
-        for layer in layers { for p in layer.parameters { p.wantsGradient = on } }
-    }
-
     /// (qualified name, parameter) pairs: "<name>.<layer index>.<parameter>", e.g. "encoder.0.weight".
     public var namedParameters: [(String, Parameter)] {
         layers.enumerated().flatMap { i, layer in layer.parameters.map { ("\(name).\(i).\($0.name)", $0) } }
