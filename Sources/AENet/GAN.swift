@@ -294,6 +294,10 @@ public final class GAN {
         return Array(z.prefix(count * config.noise))
     }
 
+    /// Whether ψ is a usable truncation threshold: finite and at least 0.1 (below that almost every value is
+    /// redrawn, and ψ → 0 never terminates). The one check behind `ae score`, `ae generate` and `TrainedGAN.sample`.
+    public static func isValidTruncation(_ psi: Float) -> Bool { psi.isFinite && psi >= 0.1 }
+
     /// Redraws each |z[i]| > `threshold` from its own positions of a redraw stream (attempt a of value i reads
     /// position a·count + i), so the result depends only on the seed. After 10 000 failed attempts (ψ far below the
     /// usual 0.5–1) the value is clamped to ±ψ.

@@ -172,7 +172,7 @@ public struct TrainedGAN {
     /// (`GAN.noise`).
     public func sample(n: Int, seed: UInt64, truncation: Float? = nil) throws -> GeneratedSamples {
         guard n > 0 else { throw RunError("the number of samples must be positive, got \(n)") }
-        if let truncation, !(truncation.isFinite && truncation >= 0.1) {
+        if let truncation, !GAN.isValidTruncation(truncation) {
             throw RunError("the truncation threshold must be a finite number >= 0.1, got \(truncation)")
         }
         let z = gan.noise(count: n, seed: seed, truncation: truncation)

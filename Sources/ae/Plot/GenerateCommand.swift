@@ -50,7 +50,7 @@ struct Generate: ParsableCommand {
         guard (1...Self.maximumSamples).contains(count) else {
             throw ValidationError("--n must be between 1 and \(Self.maximumSamples), got \(count)")
         }
-        if let truncation, !(truncation.isFinite && truncation >= 0.1) {
+        if let truncation, !GAN.isValidTruncation(truncation) {
             throw ValidationError("--truncation must be a finite number >= 0.1, got \(truncation)")
         }
         if let columns, columns < 1 { throw ValidationError("--columns must be positive, got \(columns)") }

@@ -37,7 +37,7 @@ struct Score: ParsableCommand {
         guard nearest >= 0 else { throw ValidationError("--nearest must be >= 0, got \(nearest)") }
         if let real, !["train", "test"].contains(real) { throw ValidationError("--real must be train or test, got '\(real)'") }
         guard GeneratorChoice(rawValue: generator) != nil else { throw ValidationError("--generator must be auto, raw or ema, got '\(generator)'") }
-        if let truncation, !(truncation.isFinite && truncation >= 0.1) {
+        if let truncation, !GAN.isValidTruncation(truncation) {
             throw ValidationError("--truncation must be a finite number >= 0.1, got \(truncation)")
         }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be non-empty without '/', got '\(name)'") }
