@@ -8,6 +8,7 @@
 //   AE_CPU_TIME=1 /tmp/conv_layers [repeats=10] [threads=2]
 //   python3 Benchmarks/conv_layers_pytorch.py 2     (the same layers in PyTorch, same output lines)
 //   AE_LAYER="64-128" /tmp/conv_layers 200 1      (only the layers whose name contains the text: for perf)
+//   AE_CHANNELS_LAST=1 /tmp/conv_layers            (channels-last activations, as the models keep them under AVX-512)
 //
 // Prints the minimum over the repeats per layer and a checksum of the outputs (equal checksums: same bits).
 #include "include/ck_conv.h"
@@ -54,7 +55,8 @@ int main(int argc, char **argv) {
         const layer l = layers[i];
         if (getenv("AE_LAYER") && !strstr(l.name, getenv("AE_LAYER"))) continue;
         const int64_t k = l.kernel ? l.kernel : 3;
-        ck_conv_shape s = {128, l.in_c, l.size, l.size, l.out_c, k, k, l.stride, 1, l.output_padding};
+        ck_conv_shape s = {128, l.in_c, l.size, l.size, l.out_c, k, k, l.stride, 1, l.output_padding,
+                           getenv("AE_CHANNELS_LAST") != NULL};
         const int64_t out = l.transposed ? ck_conv_transpose2d_out_h(&s) : ck_conv2d_out_h(&s);
         const int64_t ws = l.transposed ? ck_conv_transpose2d_workspace_size(&s) : ck_conv2d_workspace_size(&s);
         const int64_t nx = 128 * l.in_c * l.size * l.size, ny = 128 * l.out_c * out * out, nw = l.in_c * l.out_c * k * k;

@@ -67,7 +67,8 @@ static int make_geom(conv_geom *g, const ck_conv_shape *s, int transposed) {
     const int64_t *im = transposed ? out : in, *col = transposed ? in : out;
     *g = (conv_geom){.batch = s->batch, .im_c = im[0], .im_h = im[1], .im_w = im[2],
                      .col_c = col[0], .col_h = col[1], .col_w = col[2],
-                     .kh = s->kernel_h, .kw = s->kernel_w, .stride = s->stride, .pad = s->padding};
+                     .kh = s->kernel_h, .kw = s->kernel_w, .stride = s->stride, .pad = s->padding,
+                     .channels_last = s->channels_last != 0};
     return 0;
 }
 
@@ -109,6 +110,15 @@ static int nhwc_mode(void) {
     return ck_isa_active() == CK_ISA_AVX512 ? 7 : 0;
 }
 
+int ck_conv_prefers_channels_last(void) {
+    static int env = -2;
+    if (env == -2) {
+        const char *v = getenv("AE_CHANNELS_LAST");
+        env = v && *v ? atoi(v) != 0 : -1;
+    }
+    return env >= 0 ? env : nhwc_mode() == 7;
+}
+
 /// The shapes each channels-last call is for (whatever the mode: the workspace size must not depend on it).
 static int small_planes(const conv_geom *g) { return g->im_c >= 16 && g->col_h * g->col_w <= 49; }
 static int wide_channels(const conv_geom *g) { return g->im_c >= 16 && g->col_c >= 4; }
@@ -132,6 +142,18 @@ static int nhwc_lower(const conv_geom *g) { return (nhwc_mode() & 1) && small_pl
 /// in all, CNN3's 20.0 -> 18.1 ms. It leaves no lowered matrix behind for ConvTranspose2d's data gradient.
 static int nhwc_weight_grad(const conv_geom *g) { return (nhwc_mode() & 2) && wide_channels(g); }
 
+/// Channels-last tensors take the channels-last calls whatever the mode, except the data and weight gradients of
+/// a one-channel image side (the first Conv2d, the last ConvTranspose2d): that side is the same in both layouts,
+/// and the NCHW calls, reading the channels-last column side through a transposed view, measured faster there
+/// (Benchmarks/conv_layers.c, 1 thread, CPU time, channels-last calls instead: ConvTranspose2d 32->1 forward 0.63
+/// -> 1.46 ms, DCGAN's 64->1 1.17 -> 4.00 ms; the channels-last packing gathers single floats there).
+static int channels_last_via_nchw(const conv_geom *g) { return g->channels_last && g->im_c == 1; }
+/// The same for the weight gradient, where only the skinny ones (9 lowered rows) measured faster that way: DCGAN's
+/// Conv 1->64 kernel 4 backward 2.69 ms NCHW, 3.02 ms through the transposed view, 2.01 ms channels-last.
+static int channels_last_dw_via_nchw(const conv_geom *g) {
+    return channels_last_via_nchw(g) && (g->kh * g->kw < 16 || g->col_c < 4);
+}
+
 /// Workspace floats: one group's lowered matrix (rows x n) and channel-major column side (col_c x n).
 static int64_t geom_workspace(const conv_geom *g) {
     const int64_t rows = sat_mul(g->im_c, g->kh * g->kw), n = sat_mul(group_images(g), g->col_h * g->col_w);
@@ -145,7 +167,7 @@ static int64_t geom_workspace(const conv_geom *g) {
     // Room for the channels-last path (conv_nhwc.c) whenever the shape qualifies, so a workspace sized under
     // one ISA or mode serves every other; its sizes are products of the ones checked above with the padding,
     // which dims_ok bounds.
-    return small_planes(g) || wide_channels(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
+    return g->channels_last || small_planes(g) || wide_channels(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
 }
 
 static int64_t workspace_size(const ck_conv_shape *s, int transposed) {
@@ -187,6 +209,11 @@ static ck_gemm_view colside_view(const float *t, const conv_geom *g) {
     return (ck_gemm_view){.x = t, .ld = plane, .seg = plane, .seg_stride = g->col_c * plane};
 }
 
+/// The same matrix of a channels-last column side, (batch*plane, col_c) row-major: a transposed plain view.
+static ck_gemm_view colside_view_channels_last(const float *t, const conv_geom *g) {
+    return (ck_gemm_view){.x = t, .ld = g->col_c, .trans = 1};
+}
+
 /// Whether the GEMM can pack the lowered matrix straight from padded images (conv_implicit.c): whenever
 /// those fit the workspace (always at the models' shapes; not for 1x1 images, say, where the padding
 /// outgrows the lowered matrix).
@@ -221,8 +248,9 @@ static int conv_lower(float *out, const float *im, const float *w, const float *
 static int conv_raise(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
                       float *ws) {
     const lowered l = lowered_of(g, ws);
-    if (ck_sgemm_view(l.rows, l.n, g->col_c, 1.0f, (ck_gemm_view){.x = w, .ld = l.rows, .trans = 1},
-                      colside_view(colside, g), 0.0f, (ck_gemm_view){.x = l.col, .ld = l.n}))
+    const ck_gemm_view b = g->channels_last ? colside_view_channels_last(colside, g) : colside_view(colside, g);
+    if (ck_sgemm_view(l.rows, l.n, g->col_c, 1.0f, (ck_gemm_view){.x = w, .ld = l.rows, .trans = 1}, b, 0.0f,
+                      (ck_gemm_view){.x = l.col, .ld = l.n}))
         return -1;
     ck_conv_col2im(im, l.col, bias, g);
     return 0;
@@ -264,12 +292,25 @@ static int conv_weight_grad(float *dw, const float *colside, const float *im, co
     const lowered l = lowered_of(g, ws);
     ck_conv_im2col(l.col, im, g);
     // Skinny: measured at batch 128 (1->32 and 32->1, rows = 9), the dots take about half the GEMM's time.
-    if (l.rows < 16 || g->col_c < 4) {
+    if ((l.rows < 16 || g->col_c < 4) && !g->channels_last) {
         ck_conv_nchw_to_rows(l.cm, colside, g->batch, g->col_c, l.plane);
         weight_grad_dots(dw, l.cm, l.col, g->col_c, l.rows, l.n, beta);
         return 0;
     }
-    return ck_sgemm_view(g->col_c, l.rows, l.n, 1.0f, colside_view(colside, g),
+    // Skinny with a channels-last column side: dW_t (rows, col_c) = col · colside, whose operands the GEMM reads
+    // row-major (a channel-major copy of the column side for the dots measured slower), added transposed into dW.
+    if (l.rows < 16 || g->col_c < 4) {
+        float *dwt = l.cm;
+        if (ck_sgemm_view(l.rows, g->col_c, l.n, 1.0f, (ck_gemm_view){.x = l.col, .ld = l.n},
+                          (ck_gemm_view){.x = colside, .ld = g->col_c}, 0.0f, (ck_gemm_view){.x = dwt, .ld = g->col_c}))
+            return -1;
+        for (int64_t o = 0; o < g->col_c; o++)
+            for (int64_t r = 0; r < l.rows; r++)
+                dw[o * l.rows + r] = (beta == 0.0f ? 0.0f : dw[o * l.rows + r]) + dwt[r * g->col_c + o];
+        return 0;
+    }
+    const ck_gemm_view a = g->channels_last ? colside_view_channels_last(colside, g) : colside_view(colside, g);
+    return ck_sgemm_view(g->col_c, l.rows, l.n, 1.0f, a,
                          (ck_gemm_view){.x = l.col, .ld = l.n, .trans = 1}, beta, (ck_gemm_view){.x = dw, .ld = l.rows});
 }
 
@@ -290,13 +331,19 @@ static group group_at(const conv_geom *g, int64_t index) {
     return r;
 }
 
+/// dbias[c] = sum of dy over the batch and the plane, in either layout.
+static void bias_grad(float *dbias, const float *dy, const conv_geom *g, int64_t ch, int64_t plane) {
+    if (g->channels_last) ck_conv_channel_sums_nhwc(dbias, dy, g->batch * plane, ch);
+    else ck_conv_channel_sums(dbias, dy, g->batch, ch, plane);
+}
+
 // MARK: Conv2d
 
 int ck_conv2d_forward(float *y, const float *x, const float *w, const float *bias, const ck_conv_shape *s,
                       float *workspace) {
     conv_geom g;
     if (prepare(&g, s, 0, workspace, y && x && w)) return -1;
-    if (nhwc_lower(&g)) return ck_conv_lower_nhwc(y, x, w, bias, &g, workspace);
+    if (g.channels_last || nhwc_lower(&g)) return ck_conv_lower_nhwc(y, x, w, bias, &g, workspace);
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
         if (conv_lower(y + p.col_off, x + p.im_off, w, bias, &p.g, workspace, 0)) return -1;
@@ -309,7 +356,8 @@ int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, cons
     conv_geom g;
     if (prepare(&g, s, 0, workspace, dy && (!dw || x) && (!dx || w))) return -1;
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
-    const int dw_nhwc = dw && nhwc_weight_grad(&g), dx_nhwc = dx && nhwc_raise(&g);
+    const int dw_nhwc = dw && (g.channels_last ? !channels_last_dw_via_nchw(&g) : nhwc_weight_grad(&g));
+    const int dx_nhwc = dx && ((g.channels_last && !channels_last_via_nchw(&g)) || nhwc_raise(&g));
     if (dw_nhwc && ck_conv_weight_grad_nhwc(dw, dy, x, &g, workspace)) return -1;
     if (dx_nhwc && ck_conv_raise_nhwc(dx, dy, w, NULL, &g, workspace)) return -1;
     for (int64_t i = 0; i < group_count(&g) && ((dw && !dw_nhwc) || (dx && !dx_nhwc)); i++) {
@@ -318,7 +366,7 @@ int ck_conv2d_backward(float *dx, float *dw, float *dbias, const float *dy, cons
             return -1;
         if (dx && !dx_nhwc && conv_raise(dx + p.im_off, dy + p.col_off, w, NULL, &p.g, workspace)) return -1;
     }
-    if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.col_c, g.col_h * g.col_w);
+    if (dbias) bias_grad(dbias, dy, &g, g.col_c, g.col_h * g.col_w);
     return 0;
 }
 
@@ -328,7 +376,7 @@ int ck_conv_transpose2d_forward(float *y, const float *x, const float *w, const 
                                 const ck_conv_shape *s, float *workspace) {
     conv_geom g;
     if (prepare(&g, s, 1, workspace, y && x && w)) return -1;
-    if (nhwc_raise(&g)) return ck_conv_raise_nhwc(y, x, w, bias, &g, workspace);
+    if ((g.channels_last && !channels_last_via_nchw(&g)) || nhwc_raise(&g)) return ck_conv_raise_nhwc(y, x, w, bias, &g, workspace);
     for (int64_t i = 0; i < group_count(&g); i++) {
         const group p = group_at(&g, i);
         if (conv_raise(y + p.im_off, x + p.col_off, w, bias, &p.g, workspace)) return -1;
@@ -343,7 +391,8 @@ int ck_conv_transpose2d_backward(float *dx, float *dw, float *dbias, const float
     if (dw && g.batch == 0) memset(dw, 0, (size_t)(g.col_c * g.im_c * g.kh * g.kw) * sizeof(float));
     // Channels-last calls cover the whole batch; the NCHW ones go group by group, dW first: it leaves
     // im2col(dy) in the workspace, which dx's GEMM then reads (col_ready).
-    const int dw_nhwc = dw && nhwc_weight_grad(&g), dx_nhwc = dx && nhwc_lower(&g);
+    const int dw_nhwc = dw && (g.channels_last ? !channels_last_dw_via_nchw(&g) : nhwc_weight_grad(&g));
+    const int dx_nhwc = dx && (g.channels_last || nhwc_lower(&g));
     if (dw_nhwc && ck_conv_weight_grad_nhwc(dw, x, dy, &g, workspace)) return -1;
     if (dx_nhwc && ck_conv_lower_nhwc(dx, dy, w, NULL, &g, workspace)) return -1;
     for (int64_t i = 0; i < group_count(&g) && ((dw && !dw_nhwc) || (dx && !dx_nhwc)); i++) {
@@ -353,6 +402,6 @@ int ck_conv_transpose2d_backward(float *dx, float *dw, float *dbias, const float
         if (dx && !dx_nhwc && conv_lower(dx + p.col_off, dy + p.im_off, w, NULL, &p.g, workspace, dw && !dw_nhwc))
             return -1;
     }
-    if (dbias) ck_conv_channel_sums(dbias, dy, g.batch, g.im_c, g.im_h * g.im_w);
+    if (dbias) bias_grad(dbias, dy, &g, g.im_c, g.im_h * g.im_w);
     return 0;
 }

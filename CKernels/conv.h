@@ -17,6 +17,7 @@ typedef struct conv_geom {
     int64_t im_c, im_h, im_w;     // image side
     int64_t col_c, col_h, col_w;  // column side
     int64_t kh, kw, stride, pad;
+    int channels_last;            // both sides' tensors are (batch, h, w, c) (ck_conv_shape.channels_last)
 } conv_geom;
 
 /// col (im_c*kh*kw, batch*col_h*col_w) = windows of im (batch, im_c, im_h, im_w), zero outside the image.
@@ -30,6 +31,8 @@ void ck_conv_nchw_to_rows(float *rows, const float *t, int64_t batch, int64_t ch
 void ck_conv_fill_channels(float *t, const float *value, int64_t batch, int64_t ch, int64_t plane);
 /// out[c] = sum over b and p of t[b, c, p], one channel per thread, fixed order.
 void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch, int64_t plane);
+/// out[c] = sum over r of t[r, c] (a channels-last tensor of `rows` pixels), each channel's rows in order.
+void ck_conv_channel_sums_nhwc(float *out, const float *t, int64_t rows, int64_t ch);
 
 /// out[j] = sum_k a[k] b[j*ldb + k] for j < nb <= 4 (scalar reference in conv.c, SIMD in conv_simd.h).
 void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len);
@@ -89,15 +92,16 @@ static inline int ck_conv_threads(int64_t items, int64_t floats) {
 /// Workspace floats the channels-last calls below need for the layer `g` (whole batch; they split it into
 /// groups of their own).
 int64_t ck_conv_nhwc_workspace(const conv_geom *g);
-/// out (column side, NCHW) = W · lowered(im) + bias over the whole batch, computed pixel-major from a
-/// channels-last copy of the images. Returns 0, or -1 when the GEMM fails.
+/// out (column side) = W · lowered(im) + bias over the whole batch, computed pixel-major from a zero-padded
+/// channels-last copy of the images. Tensors NCHW, or channels-last when g->channels_last (then the GEMM writes
+/// `out` in place and the copy of `im` is a row copy). Returns 0, or -1 when the GEMM fails.
 int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
                        float *ws);
 /// dw (col_c, rows) = rows(column side) · lowered(im)ᵀ over the whole batch, from channels-last copies of both
-/// sides. Returns 0, or -1 when the GEMM fails.
+/// sides (of the image side only when g->channels_last: the column side is then read in place). Returns 0, or -1 when the GEMM fails.
 int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws);
-/// im (image side, NCHW) = col2im(Wᵀ · rows(column side)) + bias over the whole batch, with the lowered matrix
-/// pixel-major and the col2im adding runs of channels. Returns 0, or -1 when the GEMM fails.
+/// im (image side) = col2im(Wᵀ · rows(column side)) + bias over the whole batch, with the lowered matrix
+/// pixel-major and the col2im adding runs of channels; NCHW or channels-last tensors as for the lowering. Returns 0, or -1 when the GEMM fails.
 int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
                        float *ws);
 /// One full MR-pixel micro-panel: dst[k*mr + i] = src[i][koff[k]] for k < cols, i < mr (scalar reference in

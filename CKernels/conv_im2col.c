@@ -232,3 +232,23 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
         out[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     }
 }
+
+void ck_conv_channel_sums_nhwc(float *out, const float *t, int64_t rows, int64_t ch) {
+    // Blocks of 16 channels, one per thread, each summing its columns over the rows in order: every channel's
+    // terms are added in (b, pixel) order, as in ck_conv_channel_sums, and each cache line is read by one thread.
+    const int64_t blocks = (ch + 15) / 16;
+    #pragma omp parallel for num_threads(ck_conv_threads(blocks, rows * ch)) schedule(static)
+    for (int64_t blk = 0; blk < blocks; blk++) {
+        const int64_t c0 = blk * 16, n = CK_MIN((int64_t)16, ch - c0);
+        float acc[16] = {0};
+        for (int64_t r = 0; r < rows; r++) {
+            const float *p = t + r * ch + c0;
+            if (n == 16) {  // a fixed trip count the compiler vectorises
+                for (int j = 0; j < 16; j++) acc[j] += p[j];
+                continue;
+            }
+            for (int64_t j = 0; j < n; j++) acc[j] += p[j];
+        }
+        for (int64_t j = 0; j < n; j++) out[c0 + j] = acc[j];
+    }
+}

@@ -144,7 +144,8 @@ static void move_image(block_fn block, float *nchw, float *padded, const conv_ge
     }
 }
 
-/// x_t (b, ph, pw, c) = the images (b, c, h, w), zero-padded; one image per thread.
+/// x_t (b, ph, pw, c) = the images (b, c, h, w), or (b, h, w, c) when g->channels_last, zero-padded; one image per
+/// thread.
 static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT im, const conv_geom *g,
                                     int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w, right = pw - g->pad - g->im_w;
@@ -161,7 +162,12 @@ static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTR
             memset(row + (g->pad + g->im_w) * c_n, 0, (size_t)(right * c_n) * sizeof(float));
         }
         memset(dst + (g->pad + g->im_h) * pw * c_n, 0, (size_t)((ph - g->pad - g->im_h) * pw * c_n) * sizeof(float));
-        move_image(block, (float *)src, dst, g, pw, 1);
+        if (!g->channels_last) {
+            move_image(block, (float *)src, dst, g, pw, 1);
+            continue;
+        }
+        for (int64_t h = 0; h < g->im_h; h++)
+            memcpy(dst + ((h + g->pad) * pw + g->pad) * c_n, src + h * g->im_w * c_n, (size_t)(g->im_w * c_n) * sizeof(float));
     }
 }
 
@@ -172,12 +178,27 @@ static void add_channel_bias(float *CK_RESTRICT image, const float *CK_RESTRICT 
         for (int64_t p = 0; p < plane; p++) image[c * plane + p] += bias[c];
 }
 
-/// t_t (b*plane, col_c) = the column-side tensor t (b, col_c, plane); one image per thread.
-static void colside_to_channels_last(float *CK_RESTRICT tt, const float *CK_RESTRICT t, const conv_geom *g) {
-    const int64_t plane = g->col_h * g->col_w, c_n = g->col_c;
+void ck_conv_change_layout(float *out, const float *in, int64_t batch, int64_t channels, int64_t plane,
+                           int to_channels_last) {
     const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
-    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * plane * c_n)) schedule(static)
-    for (int64_t b = 0; b < g->batch; b++) transpose(block, tt + b * plane * c_n, c_n, t + b * c_n * plane, plane, c_n, plane);
+    const int64_t rows = to_channels_last ? channels : plane, cols = to_channels_last ? plane : channels;
+    #pragma omp parallel for num_threads(ck_conv_threads(batch, batch * channels * plane)) schedule(static)
+    for (int64_t b = 0; b < batch; b++)
+        transpose(block, out + b * channels * plane, rows, in + b * channels * plane, cols, rows, cols);
+}
+
+/// The column-side tensor of a group as the GEMM's (b*plane, col_c) matrix: t itself when it is channels-last,
+/// else its copy in `tt`.
+static const float *colside_rows(float *tt, const float *t, const conv_geom *g) {
+    if (g->channels_last) return t;
+    ck_conv_change_layout(tt, t, g->batch, g->col_c, g->col_h * g->col_w, 1);
+    return tt;
+}
+
+/// rows (pixels, c_n) = value, the bias the forward GEMM then adds to in place (channels-last outputs).
+static void fill_rows(float *CK_RESTRICT t, const float *CK_RESTRICT value, int64_t pixels, int64_t c_n) {
+    #pragma omp parallel for num_threads(ck_conv_threads(pixels, pixels * c_n)) schedule(static)
+    for (int64_t p = 0; p < pixels; p++) memcpy(t + p * c_n, value, (size_t)c_n * sizeof(float));
 }
 
 /// out (b, col_c, plane) = y_t (b*plane, col_c) + bias; one image per thread.
@@ -218,10 +239,15 @@ int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float 
         gg.batch = CK_MIN(per, g->batch - b0);
         to_padded_channels_last(xt, im + b0 * g->im_c * g->im_h * g->im_w, &gg, ph, pw);
         conv_nhwc a = {.base = {.pack = pack_pixels}, .xt = xt, .koff = koff, .g = gg, .ph = ph, .pw = pw};
+        // Channels-last outputs: the GEMM adds to the bias rows in place; NCHW: to y_t, copied out with the bias.
+        float *dst = g->channels_last ? out + b0 * g->col_c * plane : yt;
+        const int in_place_bias = g->channels_last && bias;
+        if (in_place_bias) fill_rows(dst, bias, gg.batch * plane, g->col_c);
         if (ck_sgemm_view(gg.batch * plane, g->col_c, rows, 1.0f, (ck_gemm_view){.implicit = &a.base},
-                          (ck_gemm_view){.x = wt, .ld = g->col_c}, 0.0f, (ck_gemm_view){.x = yt, .ld = g->col_c}))
+                          (ck_gemm_view){.x = wt, .ld = g->col_c}, in_place_bias ? 1.0f : 0.0f,
+                          (ck_gemm_view){.x = dst, .ld = g->col_c}))
             return -1;
-        from_channels_last(out + b0 * g->col_c * plane, yt, bias, &gg);
+        if (!g->channels_last) from_channels_last(out + b0 * g->col_c * plane, yt, bias, &gg);
     }
     return 0;
 }
@@ -275,11 +301,11 @@ int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, c
         conv_geom gg = *g;
         gg.batch = CK_MIN(per, g->batch - b0);
         to_padded_channels_last(xt, im + b0 * g->im_c * g->im_h * g->im_w, &gg, ph, pw);
-        colside_to_channels_last(dyt, colside + b0 * c_n * plane, &gg);
+        const float *dy_rows = colside_rows(dyt, colside + b0 * c_n * plane, &gg);
         conv_nhwc a = {.base = {.pack = pack_rows_by_pixel}, .xt = xt, .koff = koff, .g = gg, .ph = ph, .pw = pw};
         // Groups after the first accumulate (beta = 1), as the NCHW path does.
         if (ck_sgemm_view(rows, c_n, gg.batch * plane, 1.0f, (ck_gemm_view){.implicit = &a.base},
-                          (ck_gemm_view){.x = dyt, .ld = c_n}, b0 ? 1.0f : 0.0f, (ck_gemm_view){.x = dwt, .ld = c_n}))
+                          (ck_gemm_view){.x = dy_rows, .ld = c_n}, b0 ? 1.0f : 0.0f, (ck_gemm_view){.x = dwt, .ld = c_n}))
             return -1;
     }
     // dW_t ((ki, kj, c), col_c) -> dW (col_c, (c, ki, kj)).
@@ -313,7 +339,8 @@ static void col2im_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT
     }
 }
 
-/// out (b, im_c, im_h, im_w) = the interior of x_t + bias; one image per thread.
+/// out (b, im_c, im_h, im_w), or (b, im_h, im_w, im_c) when g->channels_last, = the interior of x_t + bias; one
+/// image per thread.
 static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT xt, const float *bias,
                                       const conv_geom *g, int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
@@ -322,8 +349,21 @@ static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RE
     for (int64_t b = 0; b < g->batch; b++) {
         float *CK_RESTRICT d = out + b * c_n * hw;
         const float *image = xt + b * ph * pw * c_n;
-        move_image(block, d, (float *)image, g, pw, 0);
-        if (bias) add_channel_bias(d, bias, c_n, hw);
+        if (!g->channels_last) {
+            move_image(block, d, (float *)image, g, pw, 0);
+            if (bias) add_channel_bias(d, bias, c_n, hw);
+            continue;
+        }
+        for (int64_t h = 0; h < g->im_h; h++) {
+            const float *src = image + ((h + g->pad) * pw + g->pad) * c_n;
+            float *CK_RESTRICT row = d + h * g->im_w * c_n;
+            if (!bias) {
+                memcpy(row, src, (size_t)(g->im_w * c_n) * sizeof(float));
+                continue;
+            }
+            for (int64_t x = 0; x < g->im_w; x++)
+                for (int64_t c = 0; c < c_n; c++) row[x * c_n + c] = src[x * c_n + c] + bias[c];
+        }
     }
 }
 
@@ -341,8 +381,8 @@ int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const fl
     for (int64_t b0 = 0; b0 < g->batch; b0 += l.images) {
         conv_geom gg = *g;
         gg.batch = CK_MIN(l.images, g->batch - b0);
-        colside_to_channels_last(dyt, colside + b0 * c_n * plane, &gg);
-        if (ck_sgemm_view(gg.batch * plane, rows, c_n, 1.0f, (ck_gemm_view){.x = dyt, .ld = c_n},
+        const float *dy_rows = colside_rows(dyt, colside + b0 * c_n * plane, &gg);
+        if (ck_sgemm_view(gg.batch * plane, rows, c_n, 1.0f, (ck_gemm_view){.x = dy_rows, .ld = c_n},
                           (ck_gemm_view){.x = wt, .ld = rows}, 0.0f, (ck_gemm_view){.x = colt, .ld = rows}))
             return -1;
         col2im_channels_last(xt, colt, &gg, ph, pw);

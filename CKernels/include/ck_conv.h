@@ -12,12 +12,16 @@ extern "C" {
 /// output (batch, out_channels, out_h, out_w) with out = (in + 2 padding - kernel) / stride + 1.
 /// For ConvTranspose2d the roles swap: out = (in - 1) stride - 2 padding + kernel + output_padding
 /// (output_padding < stride); `output_padding` is ignored by Conv2d.
+/// `channels_last` nonzero: every activation tensor of the call (x, y, dx, dy) is channels-last, (batch, h, w,
+/// channels), instead of NCHW; weights and biases keep their layout. A network that keeps its activations
+/// channels-last from layer to layer skips the reorder copies the NCHW calls make internally (conv_nhwc.c).
 typedef struct ck_conv_shape {
     int64_t batch;
     int64_t in_channels, in_h, in_w;
     int64_t out_channels;
     int64_t kernel_h, kernel_w;
     int64_t stride, padding, output_padding;
+    int64_t channels_last;
 } ck_conv_shape;
 
 /// Output height/width of the layer; -1 when the geometry is invalid.
@@ -36,6 +40,17 @@ int64_t ck_conv_transpose2d_workspace_size(const ck_conv_shape *s);
 /// the process: for tests and A/B measurements. -1 restores the default (AE_CONV_NHWC if set, else all three
 /// under AVX-512 and none under other ISAs). Results differ from the NCHW path's only by float rounding.
 void ck_conv_set_channels_last(int mode);
+
+/// Whether channels-last tensors (`channels_last` shapes) are the faster layout for networks: AE_CHANNELS_LAST=0|1
+/// if set (read once), else true when all three channels-last paths are on (the AVX-512 default). Networks ask
+/// when they allocate.
+int ck_conv_prefers_channels_last(void);
+
+/// Moves activations between NCHW and channels-last: out (batch, plane, channels) = in (batch, channels, plane) when
+/// `to_channels_last`, the inverse otherwise (plane = h*w). For networks that keep convolution activations
+/// channels-last and hand them to layers that read NCHW (a flatten into a linear layer, say).
+void ck_conv_change_layout(float *out, const float *in, int64_t batch, int64_t channels, int64_t plane,
+                           int to_channels_last);
 
 /// Conv2d forward. y (batch, out_channels, out_h, out_w); x (batch, in_channels, in_h, in_w);
 /// w (out_channels, in_channels, kernel_h, kernel_w); bias (out_channels) or NULL.

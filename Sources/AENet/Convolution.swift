@@ -8,6 +8,9 @@ public final class Convolution: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter, bias: Parameter
     let initializer: Initializer
+    /// Input, output and their gradients are channels-last (batch, h, w, c) instead of NCHW. Set by the network
+    /// (`Sequential.prepare`) before `prepare`, so consecutive layers hand each other channels-last tensors.
+    var channelsLast = false
     private var shape = ck_conv_shape()
     private var outDims = Dims(0)
     private var output = Buffer(count: 0), inputGrad: Buffer?
@@ -38,7 +41,8 @@ public final class Convolution: Layer {
     private func geometry(_ input: Dims, batch: Int) -> ck_conv_shape {
         ck_conv_shape(batch: Int64(batch), in_channels: Int64(inChannels), in_h: Int64(input.h), in_w: Int64(input.w),
                       out_channels: Int64(outChannels), kernel_h: Int64(kernel), kernel_w: Int64(kernel),
-                      stride: Int64(stride), padding: Int64(padding), output_padding: Int64(outputPadding))
+                      stride: Int64(stride), padding: Int64(padding), output_padding: Int64(outputPadding),
+                      channels_last: channelsLast ? 1 : 0)
     }
 
     public func outputDims(for input: Dims) throws -> Dims {

@@ -5,6 +5,12 @@ public final class Sequential {
     public private(set) var inputDims = Dims(0)
     public private(set) var outputDims = Dims(0)
     public private(set) var maxBatch = 0
+    /// Run the convolutions on channels-last activations (`ActivationLayout`); nil: whichever the kernels prefer.
+    /// Read by `prepare`. Results differ between the layouts only by float rounding and by which element each
+    /// dropout draw lands on.
+    public var channelsLast: Bool?
+    /// `layers` plus the layout changes `prepare` planned: what forward and backward run.
+    private var steps: [Layer] = []
     private var workspace = Buffer(count: 0)
 
     public init(_ name: String, _ layers: [Layer]) {
@@ -22,16 +28,21 @@ public final class Sequential {
         var dims = input
         for (i, layer) in layers.enumerated() {
             do {
-                try layer.prepare(input: dims, maxBatch: maxBatch, needsInputGradient: needsInputGradient || i > 0)
                 dims = try layer.outputDims(for: dims)
             } catch let error as NetworkError {
                 throw NetworkError("\(name) layer \(i): \(error.description)")
             }
         }
+        steps = try ActivationLayout.plan(layers, input: input, channelsLast: channelsLast ?? Sequential.kernelsPreferChannelsLast)
+        dims = input
+        for (i, step) in steps.enumerated() {
+            try step.prepare(input: dims, maxBatch: maxBatch, needsInputGradient: needsInputGradient || i > 0)
+            dims = try step.outputDims(for: dims)
+        }
         inputDims = input
         outputDims = dims
         self.maxBatch = maxBatch
-        workspace = Buffer(count: layers.map(\.workspaceSize).max() ?? 0)
+        workspace = Buffer(count: steps.map(\.workspaceSize).max() ?? 0)
     }
 
     /// Output dims for an input, without allocating.
@@ -41,14 +52,14 @@ public final class Sequential {
 
     public func forward(_ x: Tensor, context: PassContext) -> Tensor {
         precondition(x.batch <= maxBatch && x.dims == inputDims, "\(name): batch \(x.batch)x\(x.dims) vs prepared \(maxBatch)x\(inputDims)")
-        return layers.reduce(x) { $1.forward($0, context: context, workspace: workspace.pointer) }
+        return steps.reduce(x) { $1.forward($0, context: context, workspace: workspace.pointer) }
     }
 
     /// Backward through every layer; returns the gradient with respect to the input (meaningful only when
     /// prepared with needsInputGradient).
     @discardableResult
     public func backward(_ dy: Tensor) -> Tensor {
-        layers.reversed().reduce(dy) { $1.backward($0, workspace: workspace.pointer) }
+        steps.reversed().reduce(dy) { $1.backward($0, workspace: workspace.pointer) }
     }
 
     /// (qualified name, parameter) pairs: "<name>.<layer index>.<parameter>", e.g. "encoder.0.weight".

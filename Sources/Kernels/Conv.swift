@@ -2,13 +2,15 @@ import CKernels
 
 /// Geometry of one 2-D convolution layer, NCHW (see `Conv`). For Conv2d the input is
 /// batch × inChannels × inHeight × inWidth; for ConvTranspose2d likewise, the output size being derived
-/// (`outputPadding`, which must be < stride, only applies to ConvTranspose2d).
+/// (`outputPadding`, which must be < stride, only applies to ConvTranspose2d). With `channelsLast` every activation
+/// tensor of the call (x, y, dx, dy) is batch × height × width × channels instead; weights keep their layout.
 public struct ConvShape: Sendable, Hashable, CustomStringConvertible {
     public var batch: Int
     public var inChannels: Int, inHeight: Int, inWidth: Int
     public var outChannels: Int
     public var kernelHeight: Int, kernelWidth: Int
     public var stride: Int, padding: Int, outputPadding: Int
+    public var channelsLast = false
 
     public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
                 kernelHeight: Int, kernelWidth: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) {
@@ -34,11 +36,13 @@ public struct ConvShape: Sendable, Hashable, CustomStringConvertible {
     public var c: ck_conv_shape {
         ck_conv_shape(batch: Int64(batch), in_channels: Int64(inChannels), in_h: Int64(inHeight), in_w: Int64(inWidth),
                       out_channels: Int64(outChannels), kernel_h: Int64(kernelHeight), kernel_w: Int64(kernelWidth),
-                      stride: Int64(stride), padding: Int64(padding), output_padding: Int64(outputPadding))
+                      stride: Int64(stride), padding: Int64(padding), output_padding: Int64(outputPadding),
+                      channels_last: channelsLast ? 1 : 0)
     }
 
     public var description: String {
         "\(batch)x\(inChannels)x\(inHeight)x\(inWidth)→\(outChannels) k\(kernelHeight)x\(kernelWidth) s\(stride) p\(padding) op\(outputPadding)"
+            + (channelsLast ? " channels-last" : "")
     }
 }
 

@@ -64,17 +64,39 @@ final class ConvTests: XCTestCase {
                 randomFloats(s.outChannels, seed: seed + 2), randomFloats(n.output, seed: seed + 3))
     }
 
+    /// (batch, c, h, w) <-> (batch, h, w, c): `toChannelsLast` picks the direction.
+    private func permuted(_ a: [Float], batch: Int, c: Int, plane: Int, toChannelsLast: Bool) -> [Float] {
+        guard !a.isEmpty else { return a }
+        var out = [Float](repeating: .nan, count: a.count)
+        for b in 0..<batch {
+            for ch in 0..<c {
+                for p in 0..<plane {
+                    let nchw = (b * c + ch) * plane + p, nhwc = (b * plane + p) * c + ch
+                    if toChannelsLast { out[nhwc] = a[nchw] } else { out[nchw] = a[nhwc] }
+                }
+            }
+        }
+        return out
+    }
+
     /// Compares C (every ISA) with the Double twin, forward and backward. Tolerances scale with the number
-    /// of float terms summed per output element.
+    /// of float terms summed per output element. A `channelsLast` shape gets its tensors permuted on the way in
+    /// and its results on the way out, so both compare with the NCHW twin.
     private func checkAgainstTwin(_ s: ConvShape, transposed: Bool, seed: UInt64, file: StaticString = #filePath,
                                   line: UInt = #line) {
         let (x, w, b, dy) = inputs(s, transposed: transposed, seed: seed)
+        let out = Conv.outputSize(s, transposed: transposed)!
+        func layout(_ a: [Float], input: Bool, toChannelsLast: Bool) -> [Float] {
+            guard s.channelsLast else { return a }
+            return permuted(a, batch: s.batch, c: input ? s.inChannels : s.outChannels,
+                            plane: input ? s.inHeight * s.inWidth : out.height * out.width, toChannelsLast: toChannelsLast)
+        }
+        let (xC, dyC) = (layout(x, input: true, toChannelsLast: true), layout(dy, input: false, toChannelsLast: true))
         let r = ref(s)
         let wantY = transposed ? Reference.convTranspose2dForward(x: x.doubles, w: w.doubles, bias: b.doubles, shape: r)
                                : Reference.conv2dForward(x: x.doubles, w: w.doubles, bias: b.doubles, shape: r)
         let want = transposed ? Reference.convTranspose2dBackward(dy: dy.doubles, x: x.doubles, w: w.doubles, shape: r)
                               : Reference.conv2dBackward(dy: dy.doubles, x: x.doubles, w: w.doubles, shape: r)
-        let out = Conv.outputSize(s, transposed: transposed)!
         let window = s.kernelHeight * s.kernelWidth
         let termsY = s.inChannels * window
         let termsDx = s.outChannels * window, termsDw = s.batch * max(out.height * out.width, s.inHeight * s.inWidth)
@@ -82,10 +104,10 @@ final class ConvTests: XCTestCase {
         let kind = transposed ? "convT" : "conv"
         forEachISA { isa in
             let tag = "\(kind) \(s) isa=\(isa)"
-            assertClose(cForward(s, transposed: transposed, x: x, w: w, bias: b), wantY, rtol: 1e-4,
-                        atol: 2e-6 * Double(termsY), "y " + tag, file: file, line: line)
-            let g = cBackward(s, transposed: transposed, dy: dy, x: x, w: w)
-            assertClose(g.dx, want.dx, rtol: 1e-4, atol: 2e-6 * Double(termsDx), "dx " + tag, file: file, line: line)
+            let y = layout(cForward(s, transposed: transposed, x: xC, w: w, bias: b), input: false, toChannelsLast: false)
+            assertClose(y, wantY, rtol: 1e-4, atol: 2e-6 * Double(termsY), "y " + tag, file: file, line: line)
+            let g = cBackward(s, transposed: transposed, dy: dyC, x: xC, w: w)
+            assertClose(layout(g.dx, input: true, toChannelsLast: false), want.dx, rtol: 1e-4, atol: 2e-6 * Double(termsDx), "dx " + tag, file: file, line: line)
             assertClose(g.dw, want.dw, rtol: 1e-4, atol: 2e-6 * Double(termsDw), "dw " + tag, file: file, line: line)
             assertClose(g.db, want.dbias, rtol: 1e-4, atol: 2e-6 * Double(termsDb), "db " + tag, file: file, line: line)
         }
@@ -195,6 +217,30 @@ final class ConvTests: XCTestCase {
         ]
         for (i, (s, transposed)) in shapes.enumerated() {
             checkAgainstTwin(s, transposed: transposed, seed: UInt64(950 + 10 * i))
+        }
+    }
+
+    /// Channels-last tensors (what the models keep between layers under AVX-512): the model layers, DCGAN's kernel-4
+    /// pair, the channels-last path's shapes and the awkward ones (one-channel sides, which go through the NCHW
+    /// calls with transposed views; channel counts that are not multiples of 16; groups of images), under every ISA
+    /// and with the channels-last paths of NCHW tensors off and on (channels-last tensors must not depend on them).
+    func testChannelsLastTensorsAgainstTwin() {
+        let dcgan: [(ConvShape, Bool)] = [
+            (ConvShape(batch: 2, inChannels: 1, outChannels: 16, size: 28, kernel: 4, stride: 2, padding: 1), false),
+            (ConvShape(batch: 2, inChannels: 16, outChannels: 1, size: 14, kernel: 4, stride: 2, padding: 1), true),
+            (ConvShape(batch: 2, inChannels: 1, outChannels: 3, size: 12, kernel: 4, stride: 2, padding: 1), false),
+        ]
+        let grouped = ConvShape(batch: 3, inChannels: 16, outChannels: 2, size: 41, kernel: 5, stride: 1, padding: 2)
+        let shapes = modelConvs.map { ($0, false) } + modelTransposed.map { ($0, true) } + dcgan + [(grouped, false)]
+            + awkward.flatMap { [($0, false), ($0, true)] }
+        for mode: Int32 in [0, 7] {
+            ck_conv_set_channels_last(mode)
+            defer { ck_conv_set_channels_last(-1) }
+            for (i, (shape, transposed)) in shapes.enumerated() {
+                var s = shape
+                s.channelsLast = true
+                checkAgainstTwin(s, transposed: transposed, seed: UInt64(1300 + 10 * i) + UInt64(mode))
+            }
         }
     }
 
@@ -362,7 +408,7 @@ final class ConvTests: XCTestCase {
             // Sizes whose products overflow 64 bits: a valid-looking geometry, but no workspace size exists.
             let big = Int64(1) << 24
             var huge = ck_conv_shape(batch: big, in_channels: big, in_h: big, in_w: big, out_channels: big, kernel_h: 1,
-                                     kernel_w: 1, stride: 1, padding: 0, output_padding: 0)
+                                     kernel_w: 1, stride: 1, padding: 0, output_padding: 0, channels_last: 0)
             XCTAssertEqual(ck_conv2d_workspace_size(&huge), -1)
             XCTAssertEqual(ck_conv_transpose2d_workspace_size(&huge), -1)
             XCTAssertEqual(ck_conv2d_forward(f, f, f, nil, &huge, f), -1)
