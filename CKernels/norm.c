@@ -151,3 +151,121 @@ void ck_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *
         dbeta[c] = (float)db;
     }
 }
+
+// MARK: channels-last entry points
+//
+// The same statistics over (batch, plane, channels) tensors: one thread owns a block of NORM_BLOCK consecutive
+// channels and walks the group's pixels in order, so each channel's values are added in (sample, pixel) order, in
+// double, whatever the thread count; each pixel's run of NORM_BLOCK channels is one or two cache lines.
+
+#define NORM_BLOCK 16
+
+/// Pixel rows [first, last) of group g (groups of `group` samples of `plane` pixels).
+static void group_rows(int64_t g, int64_t batch, int64_t plane, int64_t group, int64_t *first, int64_t *last) {
+    group_range(g, batch, group, first, last);
+    *first *= plane;
+    *last *= plane;
+}
+
+void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float *running_mean, float *running_var,
+                                     const float *x, const float *gamma, const float *beta, int64_t batch, int64_t channels,
+                                     int64_t plane, int64_t group, float eps, float momentum) {
+    const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + NORM_BLOCK - 1) / NORM_BLOCK;
+    #pragma omp parallel for num_threads(channel_threads(blocks, NORM_BLOCK * batch * plane)) schedule(static)
+    for (int64_t blk = 0; blk < blocks; blk++) {
+        const int64_t c0 = blk * NORM_BLOCK, nc = CK_MIN((int64_t)NORM_BLOCK, channels - c0);
+        for (int64_t g = 0; g < groups; g++) {
+            int64_t first, last;
+            group_rows(g, batch, plane, group, &first, &last);
+            const double m = (double)(last - first);
+            double s[NORM_BLOCK] = {0}, sq[NORM_BLOCK] = {0};
+            float mu[NORM_BLOCK], a[NORM_BLOCK];
+            for (int64_t r = first; r < last; r++)
+                for (int64_t j = 0; j < nc; j++) s[j] += (double)x[r * channels + c0 + j];
+            for (int64_t j = 0; j < nc; j++) mu[j] = (float)(s[j] / m);
+            for (int64_t r = first; r < last; r++)
+                for (int64_t j = 0; j < nc; j++) {
+                    const float d = x[r * channels + c0 + j] - mu[j];
+                    sq[j] += (double)(d * d);
+                }
+            for (int64_t j = 0; j < nc; j++) {
+                const int64_t c = c0 + j;
+                const double var = sq[j] / m;
+                const float is = (float)(1.0 / sqrt(var + (double)eps));
+                mean[g * channels + c] = mu[j];
+                invstd[g * channels + c] = is;
+                a[j] = gamma[c] * is;
+                if (running_mean && running_var) {
+                    const double unbiased = m > 1 ? var * m / (m - 1) : var;
+                    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mu[j];
+                    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+                }
+            }
+            for (int64_t r = first; r < last; r++)
+                for (int64_t j = 0; j < nc; j++) {
+                    const int64_t i = r * channels + c0 + j;
+                    y[i] = fmaf(a[j], x[i] - mu[j], beta[c0 + j]);
+                }
+        }
+    }
+}
+
+void ck_batchnorm_forward_eval_nhwc(float *y, const float *x, const float *gamma, const float *beta,
+                                    const float *running_mean, const float *running_var, int64_t batch, int64_t channels,
+                                    int64_t plane, float eps) {
+    const int64_t rows = batch * plane, blocks = (channels + NORM_BLOCK - 1) / NORM_BLOCK;
+    #pragma omp parallel for num_threads(channel_threads(blocks, NORM_BLOCK * rows)) schedule(static)
+    for (int64_t blk = 0; blk < blocks; blk++) {
+        const int64_t c0 = blk * NORM_BLOCK, nc = CK_MIN((int64_t)NORM_BLOCK, channels - c0);
+        float a[NORM_BLOCK];
+        for (int64_t j = 0; j < nc; j++) a[j] = gamma[c0 + j] * (float)(1.0 / sqrt((double)running_var[c0 + j] + (double)eps));
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t j = 0; j < nc; j++) {
+                const int64_t i = r * channels + c0 + j;
+                y[i] = fmaf(a[j], x[i] - running_mean[c0 + j], beta[c0 + j]);
+            }
+    }
+}
+
+void ck_batchnorm_backward_nhwc(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
+                                const float *invstd, const float *gamma, int64_t batch, int64_t channels, int64_t plane,
+                                int64_t group) {
+    const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + NORM_BLOCK - 1) / NORM_BLOCK;
+    #pragma omp parallel for num_threads(channel_threads(blocks, NORM_BLOCK * batch * plane)) schedule(static)
+    for (int64_t blk = 0; blk < blocks; blk++) {
+        const int64_t c0 = blk * NORM_BLOCK, nc = CK_MIN((int64_t)NORM_BLOCK, channels - c0);
+        double dg[NORM_BLOCK] = {0}, db[NORM_BLOCK] = {0};
+        for (int64_t g = 0; g < groups; g++) {
+            int64_t first, last;
+            group_rows(g, batch, plane, group, &first, &last);
+            const float *mu = mean + g * channels + c0, *is = invstd + g * channels + c0;
+            double s0[NORM_BLOCK] = {0}, s1[NORM_BLOCK] = {0};  // Σ dy, Σ dy (x − mu)
+            for (int64_t r = first; r < last; r++)
+                for (int64_t j = 0; j < nc; j++) {
+                    const int64_t i = r * channels + c0 + j;
+                    s0[j] += (double)dy[i];
+                    s1[j] += (double)(dy[i] * (x[i] - mu[j]));
+                }
+            float k[NORM_BLOCK], b[NORM_BLOCK], c[NORM_BLOCK];
+            const double m = (double)(last - first);
+            for (int64_t j = 0; j < nc; j++) {
+                db[j] += s0[j];
+                dg[j] += s1[j] * is[j];
+                // As ck_batchnorm_backward: dx = k dy + b (x − mu) + c, k = gamma is.
+                const double kk = (double)gamma[c0 + j] * is[j];
+                k[j] = (float)kk;
+                b[j] = (float)(-kk * is[j] * is[j] * s1[j] / m);
+                c[j] = (float)(-kk * s0[j] / m);
+            }
+            for (int64_t r = first; dx && r < last; r++)
+                for (int64_t j = 0; j < nc; j++) {
+                    const int64_t i = r * channels + c0 + j;
+                    dx[i] = fmaf(k[j], dy[i], fmaf(b[j], x[i] - mu[j], c[j]));
+                }
+        }
+        for (int64_t j = 0; j < nc; j++) {
+            dgamma[c0 + j] = (float)dg[j];
+            dbeta[c0 + j] = (float)db[j];
+        }
+    }
+}

@@ -37,6 +37,18 @@ void ck_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *
                            const float *invstd, const float *gamma, int64_t batch, int64_t channels, int64_t plane,
                            int64_t group);
 
+/// The three calls above for channels-last tensors, (batch, plane, channels), with the same parameters and results
+/// (up to the order of the double-precision sums).
+void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float *running_mean, float *running_var,
+                                     const float *x, const float *gamma, const float *beta, int64_t batch, int64_t channels,
+                                     int64_t plane, int64_t group, float eps, float momentum);
+void ck_batchnorm_forward_eval_nhwc(float *y, const float *x, const float *gamma, const float *beta,
+                                    const float *running_mean, const float *running_var, int64_t batch, int64_t channels,
+                                    int64_t plane, float eps);
+void ck_batchnorm_backward_nhwc(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
+                                const float *invstd, const float *gamma, int64_t batch, int64_t channels, int64_t plane,
+                                int64_t group);
+
 #ifdef __cplusplus
 }
 #endif

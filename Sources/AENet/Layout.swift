@@ -13,26 +13,20 @@ enum ActivationLayout {
     /// The same bytes in both layouts.
     static func isLayoutFree(_ d: Dims) -> Bool { d.c == 1 || d.h * d.w == 1 }
 
-    /// The layers to run, with `LayoutChange` steps inserted, after telling each convolution which layout it gets. `channelsLast` false: the layers unchanged, all NCHW. So is a network with batch norm over
-    /// images (DCGAN's pair), for now: the batch-norm kernels walk NCHW rows, and channels-last input would make
-    /// every row one float.
-    static func plan(_ layers: [Layer], input: Dims, channelsLast wanted: Bool) throws -> [Layer] {
-        var dims = input, imageNorm = false
-        for layer in layers {
-            if layer is BatchNorm && !isLayoutFree(dims) { imageNorm = true }
-            dims = try layer.outputDims(for: dims)
-        }
-        let channelsLast = wanted && !imageNorm
-        var steps: [Layer] = [], current = false  // current: the tensor in hand is channels-last
-        dims = input
+    /// The layers to run, with `LayoutChange` steps inserted, after telling each convolution and batch norm which
+    /// layout it gets. `channelsLast` false: the layers unchanged, all NCHW.
+    static func plan(_ layers: [Layer], input: Dims, channelsLast: Bool) throws -> [Layer] {
+        var steps: [Layer] = [], dims = input, current = false  // current: the tensor in hand is channels-last
         for layer in layers {
             switch layer {
             case let conv as Convolution:
                 conv.channelsLast = channelsLast
                 if channelsLast && !current && !isLayoutFree(dims) { steps.append(LayoutChange(toChannelsLast: true)) }
                 current = channelsLast
-            case is Activation, is Dropout, is BatchNorm:
-                break  // elementwise, or (batch norm) over layout-free features only: any layout
+            case let norm as BatchNorm:
+                norm.channelsLast = current
+            case is Activation, is Dropout:
+                break  // elementwise: any layout
             default:
                 if current && !isLayoutFree(dims) { steps.append(LayoutChange(toChannelsLast: false)) }
                 current = false

@@ -15,6 +15,8 @@ public final class BatchNorm: Layer {
     /// Samples normalised together in training; nil = the whole batch. A GAN's discriminator sees a real and a fake
     /// half in one batch and normalises them apart (`group` = half), as if they were two batches (DCGAN's recipe).
     public var group: Int?
+    /// Channels-last input (batch, h, w, c), set by the network (`ActivationLayout`) before `prepare`.
+    var channelsLast = false
     private var output = Buffer(count: 0), inputGrad: Buffer?
     /// Each group's mean and 1/σ from the last training forward, for the backward.
     private var mean = Buffer(count: 0), invstd = Buffer(count: 0)
@@ -62,11 +64,13 @@ public final class BatchNorm: Layer {
         let y = output.tensor(batch: x.batch, dims: x.dims)
         let (n, c, hw) = (Int64(x.batch), Int64(channels), Int64(plane))
         if context.training {
-            ck_batchnorm_forward_train(y.data, mean.pointer, invstd.pointer, runningMean.value.pointer, runningVariance.value.pointer,
+            let train = channelsLast ? ck_batchnorm_forward_train_nhwc : ck_batchnorm_forward_train
+            train(y.data, mean.pointer, invstd.pointer, runningMean.value.pointer, runningVariance.value.pointer,
                                        x.data, weight.value.pointer, bias.value.pointer, n, c, hw, Int64(group ?? x.batch),
                                        epsilon, momentum)
         } else {
-            ck_batchnorm_forward_eval(y.data, x.data, weight.value.pointer, bias.value.pointer, runningMean.value.pointer,
+            let eval = channelsLast ? ck_batchnorm_forward_eval_nhwc : ck_batchnorm_forward_eval
+            eval(y.data, x.data, weight.value.pointer, bias.value.pointer, runningMean.value.pointer,
                                       runningVariance.value.pointer, n, c, hw, epsilon)
         }
         input = x
@@ -78,7 +82,8 @@ public final class BatchNorm: Layer {
         precondition(trainedForward, "\(description): backward needs a training-mode forward (its batch statistics)")
         let x = input!
         let dx = inputGrad.map { $0.tensor(batch: x.batch, dims: x.dims) }
-        ck_batchnorm_backward(dx?.data, weight.grad.pointer, bias.grad.pointer, dy.data, x.data, mean.pointer, invstd.pointer,
+        let backward = channelsLast ? ck_batchnorm_backward_nhwc : ck_batchnorm_backward
+        backward(dx?.data, weight.grad.pointer, bias.grad.pointer, dy.data, x.data, mean.pointer, invstd.pointer,
                               weight.value.pointer, Int64(x.batch), Int64(channels), Int64(plane), Int64(group ?? x.batch))
         return dx ?? x
     }

@@ -5,9 +5,11 @@ import CKernels
 /// own statistics (`group >= batch`: the whole batch). Work is split over channels and each channel's sums are
 /// added in sample order, so results are bitwise the same for any thread count. Size mismatches trap.
 public enum BatchNormKernel {
-    /// Layout of one call: `batch` samples of `channels` × `plane` values, normalised in groups of `group` samples.
+    /// Layout of one call: `batch` samples of `channels` × `plane` values, normalised in groups of `group` samples;
+    /// `channelsLast`: each sample is plane × channels (a channels-last image) instead of channels × plane.
     public struct Shape: Sendable, Hashable {
         public var batch: Int, channels: Int, plane: Int, group: Int
+        public var channelsLast = false
         public init(batch: Int, channels: Int, plane: Int, group: Int? = nil) {
             precondition(batch >= 0 && channels >= 1 && plane >= 1, "batch \(batch), channels \(channels), plane \(plane)")
             self.batch = batch; self.channels = channels; self.plane = plane; self.group = group ?? max(batch, 1)
@@ -31,7 +33,8 @@ public enum BatchNormKernel {
         check(s, y.count, x.count, gamma.count, beta.count)
         precondition(mean.count >= s.statisticsCount && invstd.count >= s.statisticsCount, "batch norm: statistics buffers too small")
         if let r = running { precondition(r.mean.count == s.channels && r.variance.count == s.channels, "batch norm: running stats size") }
-        ck_batchnorm_forward_train(y.baseAddress, mean.baseAddress, invstd.baseAddress, running?.mean.baseAddress,
+        let train = s.channelsLast ? ck_batchnorm_forward_train_nhwc : ck_batchnorm_forward_train
+        train(y.baseAddress, mean.baseAddress, invstd.baseAddress, running?.mean.baseAddress,
                                    running?.variance.baseAddress, x.baseAddress, gamma.baseAddress, beta.baseAddress,
                                    Int64(s.batch), Int64(s.channels), Int64(s.plane), Int64(s.group), epsilon, momentum)
     }
@@ -43,7 +46,8 @@ public enum BatchNormKernel {
                                          shape s: Shape, epsilon: Float = 1e-5) {
         check(s, y.count, x.count, gamma.count, beta.count)
         precondition(runningMean.count == s.channels && runningVariance.count == s.channels, "batch norm: running stats size")
-        ck_batchnorm_forward_eval(y.baseAddress, x.baseAddress, gamma.baseAddress, beta.baseAddress, runningMean.baseAddress,
+        let eval = s.channelsLast ? ck_batchnorm_forward_eval_nhwc : ck_batchnorm_forward_eval
+        eval(y.baseAddress, x.baseAddress, gamma.baseAddress, beta.baseAddress, runningMean.baseAddress,
                                   runningVariance.baseAddress, Int64(s.batch), Int64(s.channels), Int64(s.plane), epsilon)
     }
 
@@ -55,7 +59,8 @@ public enum BatchNormKernel {
         check(s, dy.count, x.count, dgamma.count, dbeta.count)
         precondition(gamma.count == s.channels && (dx?.count ?? s.count) == s.count, "batch norm backward: sizes")
         precondition(mean.count >= s.statisticsCount && invstd.count >= s.statisticsCount, "batch norm: statistics buffers too small")
-        ck_batchnorm_backward(dx?.baseAddress, dgamma.baseAddress, dbeta.baseAddress, dy.baseAddress, x.baseAddress,
+        let backward = s.channelsLast ? ck_batchnorm_backward_nhwc : ck_batchnorm_backward
+        backward(dx?.baseAddress, dgamma.baseAddress, dbeta.baseAddress, dy.baseAddress, x.baseAddress,
                               mean.baseAddress, invstd.baseAddress, gamma.baseAddress, Int64(s.batch), Int64(s.channels),
                               Int64(s.plane), Int64(s.group))
     }

@@ -49,14 +49,32 @@ final class LayoutTests: XCTestCase {
     }
 
     /// Dropout draws by element position, so in training the layouts drop different elements; in evaluation
-    /// (identity) the outputs agree. Networks with batch norm over images stay NCHW.
-    func testDropoutAndBatchNormLayouts() throws {
+    /// (identity) the outputs agree.
+    func testDropoutInEvaluation() throws {
         assertClose(try run(channelsLast: true, dropout: true, training: false).y,
                     try run(channelsLast: false, dropout: true, training: false).y, rtol: 1e-4, atol: 1e-6, "evaluation")
-        let normed = Sequential("bn", [Convolution(.conv, 1, 4, kernel: 3, stride: 2, padding: 1), BatchNorm(4),
-                                       Convolution(.conv, 4, 4, kernel: 3, stride: 2, padding: 1)])
-        normed.channelsLast = true
-        try normed.prepare(input: Dims(1, 8, 8), maxBatch: 2)
-        XCTAssertFalse(normed.layers.compactMap { $0 as? Convolution }.contains { $0.channelsLast })
+    }
+
+    /// Batch norm over channels-last images (the DCGAN pair's layout): the same function and gradients.
+    func testBatchNormChannelsLastMatchesNCHW() throws {
+        func pass(_ channelsLast: Bool) throws -> (y: [Float], dx: [Float], grads: [[Float]]) {
+            let net = Sequential("bn", [Convolution(.conv, 2, 20, kernel: 3, stride: 2, padding: 1), BatchNorm(20, group: 2),
+                                        Activation(.leakyRelu(slope: 0.2)), Convolution(.conv, 20, 3, kernel: 3, stride: 1, padding: 1)])
+            net.channelsLast = channelsLast
+            let input = Dims(2, 9, 9)
+            try net.prepare(input: input, maxBatch: 4, needsInputGradient: true)
+            net.initialize(seed: 9)
+            let x = Buffer(randomFloats(4 * input.count, seed: 4))
+            let y = net.forward(x.tensor(batch: 4, dims: input), context: PassContext(training: true, seed: 1, step: 1))
+            let out = y.array, dy = Buffer(randomFloats(y.count, seed: 5))
+            let dx = net.backward(dy.tensor(batch: 4, dims: y.dims)).array
+            return (out, dx, net.namedParameters.map { $0.1.grad.array } + net.namedBuffers.map { $0.1.value.array })
+        }
+        let nchw = try pass(false), cl = try pass(true)
+        assertClose(cl.y, nchw.y, rtol: 1e-4, atol: 1e-5, "output")
+        assertClose(cl.dx, nchw.dx, rtol: 1e-3, atol: 1e-5, "input gradient")
+        for (k, (a, b)) in zip(cl.grads, nchw.grads).enumerated() {
+            assertClose(a, b, rtol: 1e-3, atol: 1e-5, "parameter gradient or running statistic \(k)")
+        }
     }
 }

@@ -64,21 +64,6 @@ final class ConvTests: XCTestCase {
                 randomFloats(s.outChannels, seed: seed + 2), randomFloats(n.output, seed: seed + 3))
     }
 
-    /// (batch, c, h, w) <-> (batch, h, w, c): `toChannelsLast` picks the direction.
-    private func permuted(_ a: [Float], batch: Int, c: Int, plane: Int, toChannelsLast: Bool) -> [Float] {
-        guard !a.isEmpty else { return a }
-        var out = [Float](repeating: .nan, count: a.count)
-        for b in 0..<batch {
-            for ch in 0..<c {
-                for p in 0..<plane {
-                    let nchw = (b * c + ch) * plane + p, nhwc = (b * plane + p) * c + ch
-                    if toChannelsLast { out[nhwc] = a[nchw] } else { out[nchw] = a[nhwc] }
-                }
-            }
-        }
-        return out
-    }
-
     /// Compares C (every ISA) with the Double twin, forward and backward. Tolerances scale with the number
     /// of float terms summed per output element. A `channelsLast` shape gets its tensors permuted on the way in
     /// and its results on the way out, so both compare with the NCHW twin.
@@ -88,7 +73,7 @@ final class ConvTests: XCTestCase {
         let out = Conv.outputSize(s, transposed: transposed)!
         func layout(_ a: [Float], input: Bool, toChannelsLast: Bool) -> [Float] {
             guard s.channelsLast else { return a }
-            return permuted(a, batch: s.batch, c: input ? s.inChannels : s.outChannels,
+            return changeLayout(a, batch: s.batch, c: input ? s.inChannels : s.outChannels,
                             plane: input ? s.inHeight * s.inWidth : out.height * out.width, toChannelsLast: toChannelsLast)
         }
         let (xC, dyC) = (layout(x, input: true, toChannelsLast: true), layout(dy, input: false, toChannelsLast: true))

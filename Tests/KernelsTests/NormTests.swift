@@ -63,18 +63,29 @@ final class NormTests: XCTestCase {
         (5, 3, 65, 2), (8, 6, 49, 4), (64, 20, 196, 32),
     ]
 
-    func testMatchesTwinOnEveryISA() {
+    func testMatchesTwinOnEveryISA() { matchTwin(channelsLast: false) }
+
+    /// The channels-last kernels on the same shapes, their tensors permuted in and out.
+    func testChannelsLastMatchesTwinOnEveryISA() { matchTwin(channelsLast: true) }
+
+    private func matchTwin(channelsLast: Bool) {
         forEachISA { isa in
             for (batch, channels, plane, group) in Self.shapes {
-                let s = BatchNormKernel.Shape(batch: batch, channels: channels, plane: plane, group: group)
+                var s = BatchNormKernel.Shape(batch: batch, channels: channels, plane: plane, group: group)
                 let (x, gamma, beta, dy) = inputs(s, seed: UInt64(batch * 1000 + channels * 10 + plane))
                 let rm = randomFloats(channels, seed: 7), rv = randomFloats(channels, in: 0.5..<2, seed: 8)
-                let got = runNorm(x, gamma: gamma, beta: beta, dy: dy, shape: s, running: (rm, rv))
+                s.channelsLast = channelsLast
+                func layout(_ a: [Float], in: Bool) -> [Float] {
+                    channelsLast ? changeLayout(a, batch: batch, c: channels, plane: plane, toChannelsLast: `in`) : a
+                }
+                var got = runNorm(layout(x, in: true), gamma: gamma, beta: beta, dy: layout(dy, in: true), shape: s, running: (rm, rv))
+                got.y = layout(got.y, in: false)
+                got.dx = layout(got.dx, in: false)
                 let f = Reference.batchNormForward(x.doubles, gamma: gamma.doubles, beta: beta.doubles, batch: batch, channels: channels,
                                                    plane: plane, group: s.group, runningMean: rm.doubles, runningVariance: rv.doubles)
                 let b = Reference.batchNormBackward(dy: dy.doubles, x.doubles, gamma: gamma.doubles, batch: batch, channels: channels,
                                                     plane: plane, group: s.group)
-                let what = "\(batch)x\(channels)x\(plane) group \(s.group) isa=\(isa)"
+                let what = "\(batch)x\(channels)x\(plane) group \(s.group) isa=\(isa) channels-last \(channelsLast)"
                 XCTAssertEqual(s.groups, Reference.groupRanges(batch: batch, group: s.group).count, what)
                 assertClose(got.y, f.y, rtol: 1e-4, atol: 1e-4, "y \(what)")
                 assertClose(got.mean, f.mean, rtol: 1e-5, atol: 1e-5, "mean \(what)")
@@ -85,7 +96,7 @@ final class NormTests: XCTestCase {
                 assertClose(got.dx, b.dx, rtol: 1e-3, atol: 2e-4, "dx \(what)")
                 assertClose(got.dgamma, b.dgamma, rtol: 1e-4, atol: 1e-3, "dgamma \(what)")
                 assertClose(got.dbeta, b.dbeta, rtol: 1e-5, atol: 1e-4, "dbeta \(what)")
-                let eval = evaluate(x, gamma: gamma, beta: beta, mean: rm, variance: rv, shape: s)
+                let eval = layout(evaluate(layout(x, in: true), gamma: gamma, beta: beta, mean: rm, variance: rv, shape: s), in: false)
                 let twin = Reference.batchNormEvaluation(x.doubles, gamma: gamma.doubles, beta: beta.doubles, runningMean: rm.doubles,
                                                          runningVariance: rv.doubles, channels: channels, plane: plane)
                 assertClose(eval, twin, rtol: 1e-5, atol: 1e-5, "eval \(what)")
@@ -160,13 +171,16 @@ final class NormTests: XCTestCase {
     /// One thread or two: bitwise equal outputs, statistics and gradients.
     func testThreadCountIndependence() throws {
         try XCTSkipUnless(KernelRuntime.openMP, "built without OpenMP")
-        let s = BatchNormKernel.Shape(batch: 128, channels: 64, plane: 49, group: 64)
+        var s = BatchNormKernel.Shape(batch: 128, channels: 64, plane: 49, group: 64)
         let (x, gamma, beta, dy) = inputs(s, seed: 90)
         let running = ([Float](repeating: 0, count: 64), [Float](repeating: 1, count: 64))
-        forEachISA { isa in
-            let one = KernelRuntime.with(threads: 1) { runNorm(x, gamma: gamma, beta: beta, dy: dy, shape: s, running: running) }
-            let two = KernelRuntime.with(threads: 2) { runNorm(x, gamma: gamma, beta: beta, dy: dy, shape: s, running: running) }
-            XCTAssertEqual(one, two, "isa=\(isa)")
+        for channelsLast in [false, true] {
+            s.channelsLast = channelsLast
+            forEachISA { isa in
+                let one = KernelRuntime.with(threads: 1) { runNorm(x, gamma: gamma, beta: beta, dy: dy, shape: s, running: running) }
+                let two = KernelRuntime.with(threads: 2) { runNorm(x, gamma: gamma, beta: beta, dy: dy, shape: s, running: running) }
+                XCTAssertEqual(one, two, "isa=\(isa) channels-last \(channelsLast)")
+            }
         }
     }
 }

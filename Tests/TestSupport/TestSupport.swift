@@ -92,3 +92,18 @@ public func builtAEExecutable() throws -> String {
     if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("CI must build ae before the tests (scripts/test.sh)") }
     throw XCTSkip("the ae executable is not built next to the tests; run scripts/test.sh")
 }
+
+/// (batch, c, plane) <-> (batch, plane, c): NCHW to channels-last when `toChannelsLast`, else back.
+public func changeLayout(_ a: [Float], batch: Int, c: Int, plane: Int, toChannelsLast: Bool) -> [Float] {
+    guard !a.isEmpty else { return a }
+    var out = [Float](repeating: .nan, count: a.count)
+    for b in 0..<batch {
+        for ch in 0..<c {
+            for p in 0..<plane {
+                let nchw = (b * c + ch) * plane + p, nhwc = (b * plane + p) * c + ch
+                if toChannelsLast { out[nhwc] = a[nchw] } else { out[nchw] = a[nhwc] }
+            }
+        }
+    }
+    return out
+}
