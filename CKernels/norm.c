@@ -152,13 +152,61 @@ void ck_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *
     }
 }
 
+// MARK: channels-last blocks, scalar reference (SIMD in norm_simd.h: the same loops at a fixed width)
+
+void ck_norm_block_sums_ref(double *s, const float *x, int64_t rows, int64_t ld, int64_t nc) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < nc; j++) s[j] += (double)x[r * ld + j];
+}
+
+void ck_norm_block_centered_squares_ref(double *s, const float *x, int64_t rows, int64_t ld, int64_t nc,
+                                        const float *mean) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < nc; j++) {
+            const float d = x[r * ld + j] - mean[j];
+            s[j] += (double)(d * d);
+        }
+}
+
+void ck_norm_block_affine_ref(float *y, const float *x, int64_t rows, int64_t ld, int64_t nc, const float *center,
+                              const float *a, const float *b) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < nc; j++) y[r * ld + j] = fmaf(a[j], x[r * ld + j] - center[j], b[j]);
+}
+
+void ck_norm_block_grad_sums_ref(double *s0, double *s1, const float *dy, const float *x, int64_t rows, int64_t ld,
+                                 int64_t nc, const float *mean) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < nc; j++) {
+            const int64_t i = r * ld + j;
+            s0[j] += (double)dy[i];
+            s1[j] += (double)(dy[i] * (x[i] - mean[j]));
+        }
+}
+
+void ck_norm_block_grad_input_ref(float *dx, const float *dy, const float *x, int64_t rows, int64_t ld, int64_t nc,
+                                  const float *center, const float *a, const float *b, const float *c) {
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < nc; j++) {
+            const int64_t i = r * ld + j;
+            dx[i] = fmaf(a[j], dy[i], fmaf(b[j], x[i] - center[j], c[j]));
+        }
+}
+
 // MARK: channels-last entry points
 //
-// The same statistics over (batch, plane, channels) tensors: one thread owns a block of NORM_BLOCK consecutive
+// The same statistics over (batch, plane, channels) tensors: one thread owns a block of CK_NORM_BLOCK consecutive
 // channels and walks the group's pixels in order, so each channel's values are added in (sample, pixel) order, in
-// double, whatever the thread count; each pixel's run of NORM_BLOCK channels is one or two cache lines.
+// double, whatever the thread count and ISA; each pixel's run of a block is one cache line.
 
-#define NORM_BLOCK 16
+typedef void (*block_sums_fn)(double *, const float *, int64_t, int64_t, int64_t);
+typedef void (*block_centered_fn)(double *, const float *, int64_t, int64_t, int64_t, const float *);
+typedef void (*block_affine_fn)(float *, const float *, int64_t, int64_t, int64_t, const float *, const float *,
+                                const float *);
+typedef void (*block_grad_sums_fn)(double *, double *, const float *, const float *, int64_t, int64_t, int64_t,
+                                   const float *);
+typedef void (*block_grad_input_fn)(float *, const float *, const float *, int64_t, int64_t, int64_t, const float *,
+                                    const float *, const float *, const float *);
 
 /// Pixel rows [first, last) of group g (groups of `group` samples of `plane` pixels).
 static void group_rows(int64_t g, int64_t batch, int64_t plane, int64_t group, int64_t *first, int64_t *last) {
@@ -170,24 +218,23 @@ static void group_rows(int64_t g, int64_t batch, int64_t plane, int64_t group, i
 void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float *running_mean, float *running_var,
                                      const float *x, const float *gamma, const float *beta, int64_t batch, int64_t channels,
                                      int64_t plane, int64_t group, float eps, float momentum) {
-    const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + NORM_BLOCK - 1) / NORM_BLOCK;
-    #pragma omp parallel for num_threads(channel_threads(blocks, NORM_BLOCK * batch * plane)) schedule(static)
+    const block_sums_fn sums = CK_PICK(block_sums_fn, ck_norm_block_sums);
+    const block_centered_fn centered = CK_PICK(block_centered_fn, ck_norm_block_centered_squares);
+    const block_affine_fn affine = CK_PICK(block_affine_fn, ck_norm_block_affine);
+    const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + CK_NORM_BLOCK - 1) / CK_NORM_BLOCK;
+    #pragma omp parallel for num_threads(channel_threads(blocks, CK_NORM_BLOCK * batch * plane)) schedule(static)
     for (int64_t blk = 0; blk < blocks; blk++) {
-        const int64_t c0 = blk * NORM_BLOCK, nc = CK_MIN((int64_t)NORM_BLOCK, channels - c0);
+        const int64_t c0 = blk * CK_NORM_BLOCK, nc = CK_MIN((int64_t)CK_NORM_BLOCK, channels - c0);
         for (int64_t g = 0; g < groups; g++) {
             int64_t first, last;
             group_rows(g, batch, plane, group, &first, &last);
             const double m = (double)(last - first);
-            double s[NORM_BLOCK] = {0}, sq[NORM_BLOCK] = {0};
-            float mu[NORM_BLOCK], a[NORM_BLOCK];
-            for (int64_t r = first; r < last; r++)
-                for (int64_t j = 0; j < nc; j++) s[j] += (double)x[r * channels + c0 + j];
+            const float *xg = x + first * channels + c0;
+            double s[CK_NORM_BLOCK] = {0}, sq[CK_NORM_BLOCK] = {0};
+            float mu[CK_NORM_BLOCK], a[CK_NORM_BLOCK];
+            sums(s, xg, last - first, channels, nc);
             for (int64_t j = 0; j < nc; j++) mu[j] = (float)(s[j] / m);
-            for (int64_t r = first; r < last; r++)
-                for (int64_t j = 0; j < nc; j++) {
-                    const float d = x[r * channels + c0 + j] - mu[j];
-                    sq[j] += (double)(d * d);
-                }
+            centered(sq, xg, last - first, channels, nc, mu);
             for (int64_t j = 0; j < nc; j++) {
                 const int64_t c = c0 + j;
                 const double var = sq[j] / m;
@@ -201,11 +248,7 @@ void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float
                     running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
                 }
             }
-            for (int64_t r = first; r < last; r++)
-                for (int64_t j = 0; j < nc; j++) {
-                    const int64_t i = r * channels + c0 + j;
-                    y[i] = fmaf(a[j], x[i] - mu[j], beta[c0 + j]);
-                }
+            affine(y + first * channels + c0, xg, last - first, channels, nc, mu, a, beta + c0);
         }
     }
 }
@@ -213,40 +256,35 @@ void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float
 void ck_batchnorm_forward_eval_nhwc(float *y, const float *x, const float *gamma, const float *beta,
                                     const float *running_mean, const float *running_var, int64_t batch, int64_t channels,
                                     int64_t plane, float eps) {
-    const int64_t rows = batch * plane, blocks = (channels + NORM_BLOCK - 1) / NORM_BLOCK;
-    #pragma omp parallel for num_threads(channel_threads(blocks, NORM_BLOCK * rows)) schedule(static)
+    const block_affine_fn affine = CK_PICK(block_affine_fn, ck_norm_block_affine);
+    const int64_t rows = batch * plane, blocks = (channels + CK_NORM_BLOCK - 1) / CK_NORM_BLOCK;
+    #pragma omp parallel for num_threads(channel_threads(blocks, CK_NORM_BLOCK * rows)) schedule(static)
     for (int64_t blk = 0; blk < blocks; blk++) {
-        const int64_t c0 = blk * NORM_BLOCK, nc = CK_MIN((int64_t)NORM_BLOCK, channels - c0);
-        float a[NORM_BLOCK];
+        const int64_t c0 = blk * CK_NORM_BLOCK, nc = CK_MIN((int64_t)CK_NORM_BLOCK, channels - c0);
+        float a[CK_NORM_BLOCK];
         for (int64_t j = 0; j < nc; j++) a[j] = gamma[c0 + j] * (float)(1.0 / sqrt((double)running_var[c0 + j] + (double)eps));
-        for (int64_t r = 0; r < rows; r++)
-            for (int64_t j = 0; j < nc; j++) {
-                const int64_t i = r * channels + c0 + j;
-                y[i] = fmaf(a[j], x[i] - running_mean[c0 + j], beta[c0 + j]);
-            }
+        affine(y + c0, x + c0, rows, channels, nc, running_mean + c0, a, beta + c0);
     }
 }
 
 void ck_batchnorm_backward_nhwc(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
                                 const float *invstd, const float *gamma, int64_t batch, int64_t channels, int64_t plane,
                                 int64_t group) {
-    const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + NORM_BLOCK - 1) / NORM_BLOCK;
-    #pragma omp parallel for num_threads(channel_threads(blocks, NORM_BLOCK * batch * plane)) schedule(static)
+    const block_grad_sums_fn grad_sums = CK_PICK(block_grad_sums_fn, ck_norm_block_grad_sums);
+    const block_grad_input_fn grad_input = CK_PICK(block_grad_input_fn, ck_norm_block_grad_input);
+    const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + CK_NORM_BLOCK - 1) / CK_NORM_BLOCK;
+    #pragma omp parallel for num_threads(channel_threads(blocks, CK_NORM_BLOCK * batch * plane)) schedule(static)
     for (int64_t blk = 0; blk < blocks; blk++) {
-        const int64_t c0 = blk * NORM_BLOCK, nc = CK_MIN((int64_t)NORM_BLOCK, channels - c0);
-        double dg[NORM_BLOCK] = {0}, db[NORM_BLOCK] = {0};
+        const int64_t c0 = blk * CK_NORM_BLOCK, nc = CK_MIN((int64_t)CK_NORM_BLOCK, channels - c0);
+        double dg[CK_NORM_BLOCK] = {0}, db[CK_NORM_BLOCK] = {0};
         for (int64_t g = 0; g < groups; g++) {
             int64_t first, last;
             group_rows(g, batch, plane, group, &first, &last);
             const float *mu = mean + g * channels + c0, *is = invstd + g * channels + c0;
-            double s0[NORM_BLOCK] = {0}, s1[NORM_BLOCK] = {0};  // Σ dy, Σ dy (x − mu)
-            for (int64_t r = first; r < last; r++)
-                for (int64_t j = 0; j < nc; j++) {
-                    const int64_t i = r * channels + c0 + j;
-                    s0[j] += (double)dy[i];
-                    s1[j] += (double)(dy[i] * (x[i] - mu[j]));
-                }
-            float k[NORM_BLOCK], b[NORM_BLOCK], c[NORM_BLOCK];
+            const int64_t at = first * channels + c0;
+            double s0[CK_NORM_BLOCK] = {0}, s1[CK_NORM_BLOCK] = {0};  // Σ dy, Σ dy (x − mu)
+            grad_sums(s0, s1, dy + at, x + at, last - first, channels, nc, mu);
+            float k[CK_NORM_BLOCK], b[CK_NORM_BLOCK], c[CK_NORM_BLOCK];
             const double m = (double)(last - first);
             for (int64_t j = 0; j < nc; j++) {
                 db[j] += s0[j];
@@ -257,11 +295,7 @@ void ck_batchnorm_backward_nhwc(float *dx, float *dgamma, float *dbeta, const fl
                 b[j] = (float)(-kk * is[j] * is[j] * s1[j] / m);
                 c[j] = (float)(-kk * s0[j] / m);
             }
-            for (int64_t r = first; dx && r < last; r++)
-                for (int64_t j = 0; j < nc; j++) {
-                    const int64_t i = r * channels + c0 + j;
-                    dx[i] = fmaf(k[j], dy[i], fmaf(b[j], x[i] - mu[j], c[j]));
-                }
+            if (dx) grad_input(dx + at, dy + at, x + at, last - first, channels, nc, mu, k, b, c);
         }
         for (int64_t j = 0; j < nc; j++) {
             dgamma[c0 + j] = (float)dg[j];

@@ -50,3 +50,75 @@ void CK_SUFFIX(ck_norm_row_grad_input)(float *dx, const float *dy, const float *
     }
     if (i < n) ck_norm_row_grad_input_ref(dx + i, dy + i, x + i, n - i, center, a, b, c);
 }
+
+// Channels-last blocks: the reference loops at the fixed width CK_NORM_BLOCK, which the compiler vectorises for
+// this ISA (the per-channel order of the double sums is the reference's, so every ISA gives the same bits). Partial
+// blocks go to the reference.
+
+void CK_SUFFIX(ck_norm_block_sums)(double *s, const float *x, int64_t rows, int64_t ld, int64_t nc) {
+    if (nc != CK_NORM_BLOCK) {
+        ck_norm_block_sums_ref(s, x, rows, ld, nc);
+        return;
+    }
+    double acc[CK_NORM_BLOCK];
+    for (int j = 0; j < CK_NORM_BLOCK; j++) acc[j] = s[j];
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < CK_NORM_BLOCK; j++) acc[j] += (double)x[r * ld + j];
+    for (int j = 0; j < CK_NORM_BLOCK; j++) s[j] = acc[j];
+}
+
+void CK_SUFFIX(ck_norm_block_centered_squares)(double *s, const float *x, int64_t rows, int64_t ld, int64_t nc,
+                                               const float *mean) {
+    if (nc != CK_NORM_BLOCK) {
+        ck_norm_block_centered_squares_ref(s, x, rows, ld, nc, mean);
+        return;
+    }
+    double acc[CK_NORM_BLOCK];
+    for (int j = 0; j < CK_NORM_BLOCK; j++) acc[j] = s[j];
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < CK_NORM_BLOCK; j++) {
+            const float d = x[r * ld + j] - mean[j];
+            acc[j] += (double)(d * d);
+        }
+    for (int j = 0; j < CK_NORM_BLOCK; j++) s[j] = acc[j];
+}
+
+void CK_SUFFIX(ck_norm_block_affine)(float *y, const float *x, int64_t rows, int64_t ld, int64_t nc,
+                                     const float *center, const float *a, const float *b) {
+    if (nc != CK_NORM_BLOCK) {
+        ck_norm_block_affine_ref(y, x, rows, ld, nc, center, a, b);
+        return;
+    }
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < CK_NORM_BLOCK; j++) y[r * ld + j] = __builtin_fmaf(a[j], x[r * ld + j] - center[j], b[j]);
+}
+
+void CK_SUFFIX(ck_norm_block_grad_sums)(double *s0, double *s1, const float *dy, const float *x, int64_t rows,
+                                        int64_t ld, int64_t nc, const float *mean) {
+    if (nc != CK_NORM_BLOCK) {
+        ck_norm_block_grad_sums_ref(s0, s1, dy, x, rows, ld, nc, mean);
+        return;
+    }
+    double a0[CK_NORM_BLOCK], a1[CK_NORM_BLOCK];
+    for (int j = 0; j < CK_NORM_BLOCK; j++) a0[j] = s0[j], a1[j] = s1[j];
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < CK_NORM_BLOCK; j++) {
+            const int64_t i = r * ld + j;
+            a0[j] += (double)dy[i];
+            a1[j] += (double)(dy[i] * (x[i] - mean[j]));
+        }
+    for (int j = 0; j < CK_NORM_BLOCK; j++) s0[j] = a0[j], s1[j] = a1[j];
+}
+
+void CK_SUFFIX(ck_norm_block_grad_input)(float *dx, const float *dy, const float *x, int64_t rows, int64_t ld,
+                                         int64_t nc, const float *center, const float *a, const float *b, const float *c) {
+    if (nc != CK_NORM_BLOCK) {
+        ck_norm_block_grad_input_ref(dx, dy, x, rows, ld, nc, center, a, b, c);
+        return;
+    }
+    for (int64_t r = 0; r < rows; r++)
+        for (int j = 0; j < CK_NORM_BLOCK; j++) {
+            const int64_t i = r * ld + j;
+            dx[i] = __builtin_fmaf(a[j], dy[i], __builtin_fmaf(b[j], x[i] - center[j], c[j]));
+        }
+}
