@@ -298,6 +298,11 @@ public final class GAN {
     /// redrawn, and ψ → 0 never terminates). The one check behind `ae score`, `ae generate` and `TrainedGAN.sample`.
     public static func isValidTruncation(_ psi: Float) -> Bool { psi.isFinite && psi >= 0.1 }
 
+    /// Largest candidates-per-sample factor of discriminator-ranked sampling (`TrainedGAN.sample(rejection:)`).
+    public static let maximumRejection = 100
+    /// Whether k is a usable rejection factor: 1 (no selection) up to `maximumRejection`.
+    public static func isValidRejection(_ k: Int) -> Bool { (1...maximumRejection).contains(k) }
+
     /// Redraws each |z[i]| > `threshold` from its own positions of a redraw stream (attempt a of value i reads
     /// position a·count + i), so the result depends only on the seed. After 10 000 failed attempts (ψ far below the
     /// usual 0.5–1) the value is clamped to ±ψ.
@@ -312,6 +317,20 @@ public final class GAN {
             }
             z[i] = min(max(v, -threshold), threshold)
         }
+    }
+
+    /// D's logit (higher: rated real) for each of `count` images (count × image dims), in batches of D's capacity,
+    /// evaluation mode (batch norm on its running statistics).
+    public func discriminate(_ images: UnsafePointer<Float>, count: Int) -> [Float] {
+        let b = discriminator.maxBatch, d = config.image.count, input = Buffer(count: b * d)
+        var logits = [Float](repeating: 0, count: count)
+        for start in stride(from: 0, to: count, by: b) {
+            let m = min(b, count - start)
+            input.pointer.update(from: images + start * d, count: m * d)
+            let y = discriminator.forward(input.tensor(batch: m, dims: config.image), context: PassContext(training: false))
+            for i in 0..<m { logits[start + i] = y.data[i] }
+        }
+        return logits
     }
 
     /// G(z) for `count` noise vectors `z` (count × noise), in batches of the generator's capacity, evaluation mode;

@@ -169,14 +169,25 @@ public struct TrainedGAN {
 
     /// `n` samples G(z), z ~ N(0, I) from the sample stream of `seed` (the stream of the per-epoch grids, which are
     /// its first `gridCount` samples for the grid seed); with a `truncation` ψ, z's values beyond ±ψ are redrawn
-    /// (`GAN.noise`).
-    public func sample(n: Int, seed: UInt64, truncation: Float? = nil) throws -> GeneratedSamples {
+    /// (`GAN.noise`). With `rejection` k > 1, the first k·n codes of the stream are generated and the n images the
+    /// run's trained discriminator rates most real (highest logits; ties to the earlier code) are kept, in stream
+    /// order: discriminator-ranked selection, a deterministic form of the discriminator rejection sampling of Azadi
+    /// et al. 2019 (which accepts each sample with a probability calibrated from D's logit instead).
+    public func sample(n: Int, seed: UInt64, truncation: Float? = nil, rejection: Int = 1) throws -> GeneratedSamples {
         guard n > 0 else { throw RunError("the number of samples must be positive, got \(n)") }
         if let truncation, !GAN.isValidTruncation(truncation) {
             throw RunError("the truncation threshold must be a finite number >= 0.1, got \(truncation)")
         }
-        let z = gan.noise(count: n, seed: seed, truncation: truncation)
-        let images = z.withUnsafeBufferPointer { gan.generate($0.baseAddress!, count: n) }
+        guard GAN.isValidRejection(rejection) else { throw RunError("the rejection factor must be 1...\(GAN.maximumRejection), got \(rejection)") }
+        let drawn = n * rejection, noise = spec.gan.noise, d = spec.gan.image.count
+        var z = gan.noise(count: drawn, seed: seed, truncation: truncation)
+        var images = z.withUnsafeBufferPointer { gan.generate($0.baseAddress!, count: drawn) }
+        if rejection > 1 {
+            let logits = images.withUnsafeBufferPointer { gan.discriminate($0.baseAddress!, count: drawn) }
+            let kept = logits.indices.sorted { (logits[$0], $1) > (logits[$1], $0) }.prefix(n).sorted()
+            z = kept.flatMap { z[$0 * noise..<($0 + 1) * noise] }
+            images = kept.flatMap { images[$0 * d..<($0 + 1) * d] }
+        }
         return GeneratedSamples(count: n, z: z, images: images, dims: spec.gan.image,
                                 gaussian: .standard(latent: spec.gan.noise), fitted: false, seed: seed)
     }

@@ -55,6 +55,21 @@ final class GANRunTests: XCTestCase {
         let z = try RunFile.read(at: path) { try $0.readFloats("/generated/normal-seed1-trunc0.5/z").values }
         XCTAssertEqual(z.count, 4 * 32)
         XCTAssertTrue(z.allSatisfy { abs($0) <= 0.5 }, "\(z)")
+        // Discriminator-ranked selection: the best 4 of 12 codes of the stream, in stream order, each rated by D at
+        // least as real as every code left out.
+        let selected = try RunTestsSupport.runAE(["generate", path, "--n", "4", "--rejection", "3", "--threads", "2"])
+        XCTAssertEqual(selected.status, 0, selected.output)
+        XCTAssertTrue(selected.output.contains("best 1 of 3 by D"), selected.output)
+        let gan = try TrainedGAN(path: path)
+        let kept = try gan.sample(n: 4, seed: 1, rejection: 3), all = try gan.sample(n: 12, seed: 1)
+        XCTAssertEqual(try RunFile.read(at: path) { try $0.readFloats("/generated/normal-seed1-reject3/z").values }, kept.z)
+        let rows = (0..<12).map { Array(all.z[$0 * 32..<($0 + 1) * 32]) }
+        let picked = (0..<4).compactMap { i in rows.firstIndex(of: Array(kept.z[i * 32..<(i + 1) * 32])) }
+        XCTAssertTrue(picked.count == 4 && picked == picked.sorted(), "\(picked)")
+        let logits = all.images.withUnsafeBufferPointer { gan.gan.discriminate($0.baseAddress!, count: 12) }
+        let left = Set(0..<12).subtracting(picked)
+        XCTAssertGreaterThanOrEqual(picked.map { logits[$0] }.min()!, left.map { logits[$0] }.max()!)
+        XCTAssertEqual(try gan.sample(n: 4, seed: 1, rejection: 1).images, Array(all.images.prefix(4 * 784)))
         XCTAssertEqual(try RunTestsSupport.runAE(["report", path]).status, 0)
         // Nonsense gets a one-line error and a non-zero exit.
         let cases: [([String], String)] = [
@@ -67,6 +82,7 @@ final class GANRunTests: XCTestCase {
             (["score", path, "--classifier", path, "--generator", "best"], "--generator must be auto, raw or ema"),
             (["score", path, "--classifier", path, "--truncation", "0"], "--truncation must be a finite number >= 0.1, got 0.0"),
             (["generate", path, "--truncation", "nan"], "--truncation must be a finite number >= 0.1"),
+            (["score", path, "--classifier", path, "--rejection", "0"], "--rejection must be between 1 and 100, got 0"),
             (["train", "--model", "gan-conv", "--schedule", "linear:2", "--out", dir + "/x.h5"], "--schedule must be constant"),
         ]
         for (args, expected) in cases {

@@ -32,8 +32,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Seed of the latent codes.")
     var seed: UInt64 = 1
 
-    @Option(help: "GAN: redraw noise values beyond ±ψ (the truncation trick, e.g. 0.7; default: plain N(0, I)).")
-    var truncation: Float?
+    @OptionGroup var sampling: GANSamplingOptions
 
     @Option(help: "Images per grid row (default: about √n).")
     var columns: Int?
@@ -50,9 +49,6 @@ struct Generate: ParsableCommand {
         guard (1...Self.maximumSamples).contains(count) else {
             throw ValidationError("--n must be between 1 and \(Self.maximumSamples), got \(count)")
         }
-        if let truncation, !GAN.isValidTruncation(truncation) {
-            throw ValidationError("--truncation must be a finite number >= 0.1, got \(truncation)")
-        }
         if let columns, columns < 1 { throw ValidationError("--columns must be positive, got \(columns)") }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be non-empty without '/', got '\(name)'") }
     }
@@ -63,7 +59,7 @@ struct Generate: ParsableCommand {
         let nearest = try TrainedModel.nearestTraining(samples.images, in: train)
         let psnr = nearest.psnr
         let summary = PSNRSummary(psnr)
-        let groupName = name ?? "\(samples.distributionName)-seed\(seed)" + (truncation.map { "-trunc\($0)" } ?? "")
+        let groupName = name ?? "\(samples.distributionName)-seed\(seed)" + sampling.nameSuffix
         let grid = try ImageGrid(images: samples.images, count: count, imageHeight: train.dims.h, imageWidth: train.dims.w,
                                  columns: columns ?? Int(Double(count).squareRoot().rounded(.up)),
                                  captions: psnr.map { String(format: "%.1f dB", $0) },
@@ -83,10 +79,10 @@ struct Generate: ParsableCommand {
             let gan = try TrainedGAN(path: output.run)
             let train = try gan.data(dataDir: dataDir).train
             guard train.dims.c == 1 else { throw RunError("image grids show grayscale images; \(output.run) has \(train.dims) images") }
-            let z = truncation.map { "N(0, I) truncated at ±\($0)" } ?? "N(0, I)"
-            return (try gan.sample(n: count, seed: seed, truncation: truncation), train, "\(z) through the generator (\(gan.weights))")
+            return (try sampling.sample(gan, n: count, seed: seed), train,
+                    "\(sampling.noiseDescription) through the generator (\(gan.weights))")
         }
-        guard truncation == nil else { throw RunError("--truncation applies to GAN runs; \(output.run) is an autoencoder run") }
+        try sampling.requirePlain(forAutoencoder: output.run)
         let trained = try TrainedModel(path: output.run)
         guard trained.spec.model.isAutoencoder else {
             throw RunError("\(output.run) is a classifier; `ae generate` needs an autoencoder run (its decoder) or a GAN run")

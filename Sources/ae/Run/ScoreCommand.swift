@@ -25,9 +25,8 @@ struct Score: ParsableCommand {
     @Option(help: "Score the run's real images of this split (train or test) instead of samples.") var real: String?
     @Option(help: "GAN: generator to sample, raw (trained G), ema (its moving average, runs trained with --ema) or auto (ema when present).")
     var generator = "auto"
-    @Option(help: "GAN: redraw noise values beyond ±ψ (the truncation trick; e.g. 0.7; default: plain N(0, I)).")
-    var truncation: Float?
-    @Option(help: "Name under /score (default: samples-seedS, samples-seedS-ema for the averaged G, -truncψ when truncated, or real-SPLIT).")
+    @OptionGroup var sampling: GANSamplingOptions
+    @Option(help: "Name under /score (default: samples-seedS, samples-seedS-ema for the averaged G, -truncψ when truncated, -rejectK with --rejection, or real-SPLIT).")
     var name: String?
     @Option(help: "Directory holding the datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
     @OptionGroup var kernel: KernelOptions
@@ -37,9 +36,6 @@ struct Score: ParsableCommand {
         guard nearest >= 0 else { throw ValidationError("--nearest must be >= 0, got \(nearest)") }
         if let real, !["train", "test"].contains(real) { throw ValidationError("--real must be train or test, got '\(real)'") }
         guard GeneratorChoice(rawValue: generator) != nil else { throw ValidationError("--generator must be auto, raw or ema, got '\(generator)'") }
-        if let truncation, !GAN.isValidTruncation(truncation) {
-            throw ValidationError("--truncation must be a finite number >= 0.1, got \(truncation)")
-        }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be non-empty without '/', got '\(name)'") }
     }
 
@@ -53,7 +49,7 @@ struct Score: ParsableCommand {
             score.nearestPSNRMean = PSNRSummary(try TrainedModel.nearestTraining(Array(images.prefix(compared * d)), in: train).psnr).mean
         }
         let group = name ?? real.map { "real-\($0)" } ?? "samples-seed\(seed)" + (averaged ? "-ema" : "")
-            + (truncation.map { "-trunc\($0)" } ?? "")
+            + sampling.nameSuffix
         try score.store(in: runFile, name: group, classifier: classifier, seed: seed)
         print("\(score.count) \(what): \(score.summary)" + (compared > 0 ? " (first \(compared) samples vs \(train.count) training images)" : ""))
         print("histogram: " + score.classHistogram.map { String(format: "%.3f", $0) }.joined(separator: " "))
@@ -67,10 +63,10 @@ struct Score: ParsableCommand {
             let gan = try TrainedGAN(path: runFile, generator: GeneratorChoice(rawValue: generator)!)
             let data = try gan.data(dataDir: dataDir)
             if let real { return try realImages(data, real) }
-            let what = "GAN samples (\(gan.weights)" + (truncation.map { ", noise truncated at ±\($0)" } ?? "") + ")"
-            return (try gan.sample(n: count, seed: seed, truncation: truncation).images, data.train, what, gan.isAverage)
+            let what = "GAN samples (\(gan.weights), z ~ \(sampling.noiseDescription))"
+            return (try sampling.sample(gan, n: count, seed: seed).images, data.train, what, gan.isAverage)
         }
-        guard truncation == nil else { throw RunError("--truncation applies to GAN runs; \(runFile) is an autoencoder run") }
+        try sampling.requirePlain(forAutoencoder: runFile)
         let trained = try TrainedModel(path: runFile)
         guard trained.spec.model.isAutoencoder else { throw RunError("\(runFile) is a classifier; score a GAN or an autoencoder run") }
         let data = try trained.data(dataDir: dataDir)
