@@ -65,6 +65,30 @@ typedef struct {
     int64_t ph, pw;
 } conv_nhwc;
 
+/// Whether the mr pixels' window origins are equally far apart (all in one output row).
+static int evenly_spaced(const float *const *src, int mr) {
+    for (int i = 2; i < mr; i++)
+        if (src[i] - src[i - 1] != src[1] - src[0]) return 0;
+    return 1;
+}
+
+/// pack_pixels' panel for mr pixels of one output row, step floats apart: element k of pixel i is
+/// first[koff[k] + i*step], so each k is one strided run (a contiguous one at step 1) instead of mr pointer
+/// loads. For few channels (the one-channel first layers), where the SIMD packing's 16-channel runs do not exist;
+/// channels-last tensors, 1 thread, CPU time: CNN5's Conv 1->32 forward 3.17 -> 2.59 ms, CNN3's 0.69 -> 0.50 ms.
+static void pack_strided(float *CK_RESTRICT dst, const float *first, ptrdiff_t step, const int64_t *koff, int64_t cols,
+                         int mr) {
+    for (int64_t k = 0; k < cols; k++) {
+        const float *s = first + koff[k];
+        float *d = dst + k * mr;
+        if (step == 1) {
+            memcpy(d, s, (size_t)mr * sizeof(float));
+            continue;
+        }
+        for (int i = 0; i < mr; i++) d[i] = s[i * step];
+    }
+}
+
 /// The implicit A: pixels [r0, r0+rows) x lowered rows [c0, c0+cols) as MR-pixel micro-panels
 /// (dst[k*mr + i] = x_t at pixel i's window origin + koff[c0 + k]; zero past the last pixel).
 static void pack_pixels(const ck_gemm_implicit *self, float *CK_RESTRICT dst, int64_t r0, int64_t rows, int64_t c0,
@@ -81,6 +105,10 @@ static void pack_pixels(const ck_gemm_implicit *self, float *CK_RESTRICT dst, in
         for (int64_t i = 0; i < valid; i++) {
             const int64_t p = r0 + q + i, b = p / plane, oh = (p % plane) / g->col_w, ow = p % g->col_w;
             src[i] = cn->xt + b * image + (oh * s * cn->pw + ow * s) * g->im_c;
+        }
+        if (valid == mr && g->im_c < 16 && evenly_spaced(src, mr)) {
+            pack_strided(dst, src[0], src[1] - src[0], koff, cols, mr);
+            continue;
         }
         if (valid == mr) {
             pack_full(dst, src, koff, cols, mr);
