@@ -72,6 +72,34 @@ typedef void (*row_affine_fn)(float *, const float *, int64_t, float, float, flo
 typedef void (*row_grad_sums_fn)(double *, const float *, const float *, int64_t, float);
 typedef void (*row_grad_input_fn)(float *, const float *, const float *, int64_t, float, float, float, float);
 
+/// Group g's statistics of channel c from its m values' mean mu and Σ (x − mu)² = sq: stores mean and invstd, updates
+/// the running statistics (when given) as a separate batch would, and returns the scale a = gamma invstd of
+/// y = a (x − mu) + beta. Shared by both layouts.
+static float store_statistics(float *mean, float *invstd, float *running_mean, float *running_var, const float *gamma,
+                              int64_t g, int64_t channels, int64_t c, float mu, double sq, double m, float eps,
+                              float momentum) {
+    const double var = sq / m;
+    const float is = (float)(1.0 / sqrt(var + (double)eps));
+    mean[g * channels + c] = mu;
+    invstd[g * channels + c] = is;
+    if (running_mean && running_var) {
+        const double unbiased = m > 1 ? var * m / (m - 1) : var;
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mu;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
+    }
+    return gamma[c] * is;
+}
+
+/// The backward's dx = k (dy − E[dy] − x̂ E[dy x̂]), k = gamma is, x̂ = (x − mu) is, folded into
+/// dx = k dy + b (x − mu) + c0 with b = −k is² E[dy (x − mu)], c0 = −k E[dy], from a group's m values' sums
+/// s0 = Σ dy and s1 = Σ dy (x − mu). Shared by both layouts.
+static void grad_coefficients(double s0, double s1, double m, float gamma, float is, float *k, float *b, float *c0) {
+    const double kk = (double)gamma * is;
+    *k = (float)kk;
+    *b = (float)(-kk * is * is * s1 / m);
+    *c0 = (float)(-kk * s0 / m);
+}
+
 void ck_batchnorm_forward_train(float *y, float *mean, float *invstd, float *running_mean, float *running_var,
                                 const float *x, const float *gamma, const float *beta, int64_t batch, int64_t channels,
                                 int64_t plane, int64_t group, float eps, float momentum) {
@@ -90,17 +118,9 @@ void ck_batchnorm_forward_train(float *y, float *mean, float *invstd, float *run
             const float mu = (float)(s / m);
             double sq = 0.0;
             for (int64_t n = first; n < last; n++) sq += centered(x + (n * channels + c) * plane, plane, mu);
-            const double var = sq / m;
-            const float is = (float)(1.0 / sqrt(var + (double)eps));
-            mean[g * channels + c] = mu;
-            invstd[g * channels + c] = is;
-            const float a = gamma[c] * is;  // y = a (x − mu) + beta
+            const float a = store_statistics(mean, invstd, running_mean, running_var, gamma, g, channels, c, mu, sq, m, eps,
+                                             momentum);
             for (int64_t n = first; n < last; n++) affine(y + (n * channels + c) * plane, x + (n * channels + c) * plane, plane, mu, a, beta[c]);
-            if (running_mean && running_var) {
-                const double unbiased = m > 1 ? var * m / (m - 1) : var;
-                running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mu;
-                running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
-            }
         }
     }
 }
@@ -138,13 +158,11 @@ void ck_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *
             db += sums[0];
             dg += sums[1] * is;  // Σ dy x̂
             if (!dx) continue;
-            // dx = k (dy − E[dy] − x̂ E[dy x̂]), k = gamma is, x̂ = (x − mu) is
-            //    = k dy + b (x − mu) + c0  with  b = −k is² E[dy (x − mu)],  c0 = −k E[dy].
-            const double m = (double)((last - first) * plane), k = (double)gamma[c] * is;
-            const double b = -k * is * is * sums[1] / m, c0 = -k * sums[0] / m;
+            float k, b, c0;
+            grad_coefficients(sums[0], sums[1], (double)((last - first) * plane), gamma[c], is, &k, &b, &c0);
             for (int64_t n = first; n < last; n++) {
                 grad_input(dx + (n * channels + c) * plane, dy + (n * channels + c) * plane, x + (n * channels + c) * plane,
-                           plane, mu, (float)k, (float)b, (float)c0);
+                           plane, mu, k, b, c0);
             }
         }
         dgamma[c] = (float)dg;
@@ -235,19 +253,9 @@ void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float
             sums(s, xg, last - first, channels, nc);
             for (int64_t j = 0; j < nc; j++) mu[j] = (float)(s[j] / m);
             centered(sq, xg, last - first, channels, nc, mu);
-            for (int64_t j = 0; j < nc; j++) {
-                const int64_t c = c0 + j;
-                const double var = sq[j] / m;
-                const float is = (float)(1.0 / sqrt(var + (double)eps));
-                mean[g * channels + c] = mu[j];
-                invstd[g * channels + c] = is;
-                a[j] = gamma[c] * is;
-                if (running_mean && running_var) {
-                    const double unbiased = m > 1 ? var * m / (m - 1) : var;
-                    running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mu[j];
-                    running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float)unbiased;
-                }
-            }
+            for (int64_t j = 0; j < nc; j++)
+                a[j] = store_statistics(mean, invstd, running_mean, running_var, gamma, g, channels, c0 + j, mu[j], sq[j], m,
+                                        eps, momentum);
             affine(y + first * channels + c0, xg, last - first, channels, nc, mu, a, beta + c0);
         }
     }
@@ -285,15 +293,10 @@ void ck_batchnorm_backward_nhwc(float *dx, float *dgamma, float *dbeta, const fl
             double s0[CK_NORM_BLOCK] = {0}, s1[CK_NORM_BLOCK] = {0};  // Σ dy, Σ dy (x − mu)
             grad_sums(s0, s1, dy + at, x + at, last - first, channels, nc, mu);
             float k[CK_NORM_BLOCK], b[CK_NORM_BLOCK], c[CK_NORM_BLOCK];
-            const double m = (double)(last - first);
             for (int64_t j = 0; j < nc; j++) {
                 db[j] += s0[j];
                 dg[j] += s1[j] * is[j];
-                // As ck_batchnorm_backward: dx = k dy + b (x − mu) + c, k = gamma is.
-                const double kk = (double)gamma[c0 + j] * is[j];
-                k[j] = (float)kk;
-                b[j] = (float)(-kk * is[j] * is[j] * s1[j] / m);
-                c[j] = (float)(-kk * s0[j] / m);
+                grad_coefficients(s0[j], s1[j], (double)(last - first), gamma[c0 + j], is[j], &k[j], &b[j], &c[j]);
             }
             if (dx) grad_input(dx + at, dy + at, x + at, last - first, channels, nc, mu, k, b, c);
         }
