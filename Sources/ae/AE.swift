@@ -1,4 +1,5 @@
 import AEDistributed
+import AENet
 import ArgumentParser
 import Kernels
 
@@ -44,6 +45,9 @@ struct Info: ParsableCommand {
         print("isa:        \(KernelRuntime.isa) (best here: \(KernelRuntime.bestISA); supported: \(ISA.supported.map(\.rawValue).joined(separator: ", ")))")
         if let rejected = KernelRuntime.rejectedISARequest { print("note:       AE_ISA=\(rejected) ignored (unknown or unsupported)") }
         print("threads:    \(KernelRuntime.threads) (processors: \(KernelRuntime.processors); OpenMP: \(KernelRuntime.openMP ? "yes" : "no"))")
+        print("layout:     " + (Sequential.kernelsPreferChannelsLast
+            ? "channels-last activations between convolutions (AE_CHANNELS_LAST=0: NCHW)"
+            : "NCHW activations (AE_CHANNELS_LAST=1: channels-last)"))
         print("MPI:        \(DistributedSession.isAvailable ? "yes (mpirun -np N ae study …, ae train --distributed)" : "no (built without Open MPI)")")
     }
 }

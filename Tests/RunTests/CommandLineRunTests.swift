@@ -44,6 +44,31 @@ final class CommandLineRunTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/killed.md"), "report written")
     }
 
+    /// `ae info` names the activation layout, and run files do not depend on it: a CNN3 run trained one epoch with
+    /// channels-last activations and resumed for the second with NCHW ones ends at the weights of a run trained
+    /// channels-last throughout, up to float rounding.
+    func testRunFilesAreLayoutIndependent() throws {
+        for (value, expected) in [("0", "layout:     NCHW activations"), ("1", "layout:     channels-last activations")] {
+            let info = try RunTestsSupport.runAE(["info"], environment: ["AE_CHANNELS_LAST": value])
+            XCTAssertTrue(info.output.contains(expected), info.output)
+        }
+        let dir = try temporaryDirectory()
+        let common = ["--model", "cnn3", "--latent", "8", "--train-limit", "512", "--test-limit", "256", "--threads", "2"]
+        func train(_ extra: [String], channelsLast: Bool) throws {
+            let r = try RunTestsSupport.runAE(["train"] + extra, environment: ["AE_CHANNELS_LAST": channelsLast ? "1" : "0"])
+            XCTAssertEqual(r.status, 0, r.output)
+        }
+        try train(common + ["--epochs", "2", "--out", dir + "/a.h5"], channelsLast: true)
+        try train(common + ["--epochs", "1", "--out", dir + "/b.h5"], channelsLast: true)
+        try train(["--resume", dir + "/b.h5", "--epochs", "2", "--threads", "2"], channelsLast: false)
+        let a = try finalWeights(dir + "/a.h5"), b = try finalWeights(dir + "/b.h5")
+        XCTAssertEqual(a.count, b.count)
+        XCTAssertGreaterThan(a.count, 0)
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertLessThan(worst, 1e-3, "largest weight difference between the layouts")
+        XCTAssertGreaterThan(zip(a, b).filter { $0 != $1 }.count, 0, "the second epoch ran in the other layout (rounding differs)")
+    }
+
     func testNonsenseInputIsAOneLineError() throws {
         let dir = try temporaryDirectory()
         try "keep me".write(toFile: dir + "/x.h5", atomically: true, encoding: .utf8)

@@ -18,10 +18,12 @@ enum RunTestsSupport {
 
     /// Runs `ae arguments` with stdout and stderr together; without `wait`, returns the running process.
     @discardableResult
-    static func runAE(_ arguments: [String], wait: Bool = true) throws -> (process: Process, status: Int32, output: String) {
+    static func runAE(_ arguments: [String], wait: Bool = true, environment: [String: String] = [:]) throws
+        -> (process: Process, status: Int32, output: String) {
         let p = Process(), pipe = Pipe()
         p.executableURL = URL(fileURLWithPath: try aeExecutable())
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         (p.standardOutput, p.standardError) = (pipe, pipe)
         try p.run()
         guard wait else { return (p, 0, "") }
