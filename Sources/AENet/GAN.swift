@@ -49,6 +49,9 @@ public struct GANConfig: Codable, Equatable, Sendable {
     public var optimizer = OptimizerConfig(kind: .adam, learningRate: 2e-4, beta1: 0.5)
     /// Per-epoch learning rate of both networks (constant by default; runs written before it existed decode as constant).
     public var schedule: Schedule = .constant
+    /// D's base learning rate when it differs from G's (`optimizer.learningRate`), e.g. a slower D when it pulls
+    /// ahead; the schedule scales both alike. nil = the same as G's (and runs written before it existed).
+    public var discriminatorLearningRate: Float? = nil
     public var seed: UInt64 = 1
     /// Decay of an exponential moving average of G's weights (Yazici et al. 2019), kept beside the trained G and
     /// used for samples and scores; nil = none. Off by default: it costs a second copy of G and changes what a run
@@ -63,6 +66,13 @@ public struct GANConfig: Codable, Equatable, Sendable {
         let lr = schedule.learningRate(base: optimizer.learningRate, epoch: epoch, epochs: epochs)
         guard lr <= 0, epoch > 0 else { return lr }
         return schedule.learningRate(base: optimizer.learningRate, epoch: epoch - 1, epochs: epochs) / 2
+    }
+
+    /// D's learning rate in epoch `epoch`: G's (`learningRate(epoch:)`) scaled by discriminatorLearningRate / G's base.
+    public func discriminatorLearningRate(epoch: Int) -> Float {
+        let g = learningRate(epoch: epoch)
+        guard let d = discriminatorLearningRate else { return g }
+        return g * (d / optimizer.learningRate)
     }
 
     /// Whether the networks contain batch norm layers (gan-conv with `batchNorm`).
@@ -91,8 +101,9 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
         try check(realLabel > 0.5 && realLabel <= 1, "the real label must be in (0.5, 1], got \(realLabel)")
         if let ema { try check(ema >= 0 && ema < 1, "the EMA decay must be in [0, 1), got \(ema)") }
-        let lr = optimizer.learningRate
-        try check(lr.isFinite && lr > 0 && lr <= 10, "learning rate must be in (0, 10], got \(lr)")
+        for lr in [optimizer.learningRate] + (discriminatorLearningRate.map { [$0] } ?? []) {
+            try check(lr.isFinite && lr > 0 && lr <= 10, "learning rate must be in (0, 10], got \(lr)")
+        }
         try check((0..<1).contains(optimizer.beta1), "beta1 must be in [0, 1), got \(optimizer.beta1)")
         if architecture == .conv {
             let k = resolvedHidden.count, f = 1 << k
@@ -104,7 +115,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
         case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, initialization, epochs, batchSize, discriminatorSteps,
-             optimizer, schedule, seed, dropout, realLabel, ema
+             optimizer, schedule, seed, dropout, realLabel, ema, discriminatorLearningRate
     }
 
     public init(from decoder: Decoder) throws {
@@ -135,6 +146,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
         realLabel = try c.decodeIfPresent(Float.self, forKey: .realLabel) ?? 1
         ema = try c.decodeIfPresent(Float.self, forKey: .ema)
+        discriminatorLearningRate = try c.decodeIfPresent(Float.self, forKey: .discriminatorLearningRate)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -156,6 +168,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(dropout, forKey: .dropout)
         try c.encode(realLabel, forKey: .realLabel)
         try c.encodeIfPresent(ema, forKey: .ema)
+        try c.encodeIfPresent(discriminatorLearningRate, forKey: .discriminatorLearningRate)
     }
 
     /// "relu", "sigmoid", "tanh", "leakyrelu" (slope 0.2) or "leakyrelu:<slope>".

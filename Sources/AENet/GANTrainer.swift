@@ -163,13 +163,13 @@ public final class GANTrainer {
         return d.loss
     }
 
-    /// The learning rate of the current epoch (`GANConfig.learningRate(epoch:)`).
+    /// G's learning rate in the current epoch (`GANConfig.learningRate(epoch:)`; D's may differ: `--d-lr`).
     public var learningRate: Float { config.learningRate(epoch: epoch) }
 
     /// A discriminator step with its Adam update (the generator is untouched).
     private func updateDiscriminator(_ indices: ArraySlice<Int>) -> (loss: Double, real: Double, fake: Double) {
         let d = discriminatorLossAndGradient(indices)
-        discriminatorOptimizer.update(learningRate: learningRate)
+        discriminatorOptimizer.update(learningRate: config.discriminatorLearningRate(epoch: epoch))
         discriminatorStep += 1
         return d
     }

@@ -303,6 +303,29 @@ final class GANTests: XCTestCase {
         XCTAssertNotEqual(weights(constant), weights(decayed))
     }
 
+    /// `discriminatorLearningRate` sets D's rate only, scheduled like G's: with it equal to G's the run is the default
+    /// run bit for bit; with it a hundredth of G's, D's weights move far less in an epoch.
+    func testDiscriminatorLearningRate() throws {
+        var c = GANConfig()
+        (c.epochs, c.optimizer.learningRate, c.schedule, c.discriminatorLearningRate) = (4, 1e-3, .linear(final: 0), 2.5e-4)
+        XCTAssertEqual(c.learningRate(epoch: 1), 1e-3 * 2 / 3, accuracy: 1e-10)
+        XCTAssertEqual(c.discriminatorLearningRate(epoch: 1), 1e-3 / 4 * 2 / 3, accuracy: 1e-10, "a quarter of G's")
+        XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)), c)
+        c.discriminatorLearningRate = 0
+        XCTAssertThrowsError(try c.validate())
+        let base = try trainer(), same = try trainer { $0.discriminatorLearningRate = $0.optimizer.learningRate }
+        let slow = try trainer { $0.discriminatorLearningRate = $0.optimizer.learningRate / 100 }
+        let start = base.gan.discriminator.namedParameters.map { $0.1.value.array }
+        for t in [base, same, slow] { _ = try t.runEpoch() }
+        func weights(_ t: GANTrainer) -> [[Float]] { t.gan.namedParameters.map { $0.1.value.array } }
+        XCTAssertEqual(weights(same), weights(base))
+        func moved(_ t: GANTrainer) -> Float {
+            zip(t.gan.discriminator.namedParameters.map { $0.1.value.array }, start)
+                .map { zip($0, $1).map { abs($0 - $1) }.max() ?? 0 }.max() ?? 0
+        }
+        XCTAssertLessThan(moved(slow), moved(base) / 10, "D at a hundredth of the rate moves far less")
+    }
+
     /// The generator step back-propagates through D for G's gradients only: D's weight gradients keep what its last
     /// step wrote (batch norm's γ/β aside), and are computed again by the next discriminator step. G's gradients
     /// are checked against finite differences above.

@@ -83,6 +83,7 @@ final class GANRunTests: XCTestCase {
             (["score", path, "--classifier", path, "--truncation", "0"], "--truncation must be a finite number >= 0.1, got 0.0"),
             (["generate", path, "--truncation", "nan"], "--truncation must be a finite number >= 0.1"),
             (["score", path, "--classifier", path, "--rejection", "0"], "--rejection must be between 1 and 100, got 0"),
+            (["train", "--model", "gan-conv", "--d-lr", "0", "--out", dir + "/x.h5"], "--d-lr must be in (0, 10], got 0.0"),
             (["train", "--model", "gan-conv", "--schedule", "linear:2", "--out", dir + "/x.h5"], "--schedule must be constant"),
         ]
         for (args, expected) in cases {

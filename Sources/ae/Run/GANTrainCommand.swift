@@ -29,6 +29,7 @@ extension Train {
         c.schedule = Schedule(parsing: schedule)!
         c.seed = seed
         c.ema = ema
+        c.discriminatorLearningRate = dLr
         return GANRunSpec(gan: c, dataset: dataset, trainLimit: trainLimit)
     }
 
@@ -37,6 +38,7 @@ extension Train {
         guard optimizer == "adam" else { throw ValidationError("GANs train with adam (β1 = --beta1, default 0.5); got --optimizer \(optimizer)") }
         if let i = ganInit, GANConfig.Initialization(rawValue: i) == nil { throw ValidationError("--gan-init must be he or dcgan, got '\(i)'") }
         guard dSteps >= 1 else { throw ValidationError("--d-steps must be >= 1, got \(dSteps)") }
+        if let dLr, !(dLr.isFinite && dLr > 0 && dLr <= 10) { throw ValidationError("--d-lr must be in (0, 10], got \(dLr)") }
         guard realLabel > 0.5 && realLabel <= 1 else { throw ValidationError("--real-label must be in (0.5, 1], got \(realLabel)") }
         if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must be in [0, 1), got \(ema)") }
     }
