@@ -167,7 +167,10 @@ static int64_t geom_workspace(const conv_geom *g) {
     // Room for the channels-last path (conv_nhwc.c) whenever the shape qualifies, so a workspace sized under
     // one ISA or mode serves every other; its sizes are products of the ones checked above with the padding,
     // which dims_ok bounds.
-    return g->channels_last || small_planes(g) || wide_channels(g) ? CK_MAX(total, ck_conv_nhwc_workspace(g)) : total;
+    // The skinny channels-last weight gradient keeps its dW_t (rows x col_c) after the lowered matrix.
+    const int64_t skinny = channels_last_dw_via_nchw(g) ? sat_mul(rows, n + g->col_c) : 0;
+    const int64_t nhwc = g->channels_last || small_planes(g) || wide_channels(g) ? ck_conv_nhwc_workspace(g) : 0;
+    return CK_MAX(CK_MAX(total, skinny), nhwc);
 }
 
 static int64_t workspace_size(const ck_conv_shape *s, int transposed) {
@@ -299,6 +302,7 @@ static int conv_weight_grad(float *dw, const float *colside, const float *im, co
     }
     // Skinny with a channels-last column side: dW_t (rows, col_c) = col · colside, whose operands the GEMM reads
     // row-major (a channel-major copy of the column side for the dots measured slower), added transposed into dW.
+    // dW_t follows the lowered matrix (geom_workspace makes room for it when it outgrows the channel-major part).
     if (l.rows < 16 || g->col_c < 4) {
         float *dwt = l.cm;
         if (ck_sgemm_view(l.rows, g->col_c, l.n, 1.0f, (ck_gemm_view){.x = l.col, .ld = l.n},

@@ -216,7 +216,10 @@ final class ConvTests: XCTestCase {
             (ConvShape(batch: 2, inChannels: 1, outChannels: 3, size: 12, kernel: 4, stride: 2, padding: 1), false),
         ]
         let grouped = ConvShape(batch: 3, inChannels: 16, outChannels: 2, size: 41, kernel: 5, stride: 1, padding: 2)
+        // One output pixel: the skinny weight gradient's dW_t (9 x 5) is larger than the lowered matrix (9 x 1).
+        let onePixel = ConvShape(batch: 1, inChannels: 1, outChannels: 5, size: 2, kernel: 3, stride: 2, padding: 1)
         let shapes = modelConvs.map { ($0, false) } + modelTransposed.map { ($0, true) } + dcgan + [(grouped, false)]
+            + [(onePixel, false)]
             + awkward.flatMap { [($0, false), ($0, true)] }
         for mode: Int32 in [0, 7] {
             ck_conv_set_channels_last(mode)
