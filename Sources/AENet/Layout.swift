@@ -72,6 +72,7 @@ final class LayoutChange: Layer {
 
 extension Sequential {
     /// Whether networks run their convolutions on channels-last activations: the kernels' preference
-    /// (`ck_conv_prefers_channels_last`: under AVX-512 unless AE_CONV_NHWC says otherwise).
+    /// (`ck_conv_prefers_channels_last`: AE_CHANNELS_LAST=0|1 if set, else under AVX-512 with every channels-last
+    /// convolution path on, the default).
     public static var kernelsPreferChannelsLast: Bool { ck_conv_prefers_channels_last() != 0 }
 }

@@ -167,6 +167,9 @@ public struct TrainedGAN {
     /// The run's training images (the subset it was trained on) and test images.
     public func data(dataDir: String? = nil) throws -> RunData { try RunData.load(spec.dataSpec, dataDir: dataDir) }
 
+    /// Most codes one `sample` call draws (samples × rejection factor): their noise vectors are held at once.
+    public static let maximumCandidates = 1_000_000
+
     /// `n` samples G(z), z ~ N(0, I) from the sample stream of `seed` (the stream of the per-epoch grids, which are
     /// its first `gridCount` samples for the grid seed); with a `truncation` ψ, z's values beyond ±ψ are redrawn
     /// (`GAN.noise`). With `rejection` k > 1, the first k·n codes of the stream are generated and the n images the
@@ -179,15 +182,25 @@ public struct TrainedGAN {
             throw RunError("the truncation threshold must be a finite number >= 0.1, got \(truncation)")
         }
         guard GAN.isValidRejection(rejection) else { throw RunError("the rejection factor must be 1...\(GAN.maximumRejection), got \(rejection)") }
-        let drawn = n * rejection, noise = spec.gan.noise, d = spec.gan.image.count
+        let drawn = n * rejection, noise = spec.gan.noise
+        guard drawn <= Self.maximumCandidates else {
+            throw RunError("\(n) samples × rejection \(rejection) = \(drawn) candidates; at most \(Self.maximumCandidates)")
+        }
         var z = gan.noise(count: drawn, seed: seed, truncation: truncation)
-        var images = z.withUnsafeBufferPointer { gan.generate($0.baseAddress!, count: drawn) }
         if rejection > 1 {
-            let logits = images.withUnsafeBufferPointer { gan.discriminate($0.baseAddress!, count: drawn) }
+            // Candidates are generated and rated a chunk at a time (only their logits are kept); G in evaluation
+            // mode maps each code alone, so the kept codes regenerate the same images below.
+            var logits: [Float] = []
+            logits.reserveCapacity(drawn)
+            for start in stride(from: 0, to: drawn, by: 4096) {
+                let m = min(4096, drawn - start)
+                let images = z.withUnsafeBufferPointer { gan.generate($0.baseAddress! + start * noise, count: m) }
+                logits += images.withUnsafeBufferPointer { gan.discriminate($0.baseAddress!, count: m) }
+            }
             let kept = logits.indices.sorted { (logits[$0], $1) > (logits[$1], $0) }.prefix(n).sorted()
             z = kept.flatMap { z[$0 * noise..<($0 + 1) * noise] }
-            images = kept.flatMap { images[$0 * d..<($0 + 1) * d] }
         }
+        let images = z.withUnsafeBufferPointer { gan.generate($0.baseAddress!, count: n) }
         return GeneratedSamples(count: n, z: z, images: images, dims: spec.gan.image,
                                 gaussian: .standard(latent: spec.gan.noise), fitted: false, seed: seed)
     }

@@ -70,6 +70,7 @@ final class GANRunTests: XCTestCase {
         let left = Set(0..<12).subtracting(picked)
         XCTAssertGreaterThanOrEqual(picked.map { logits[$0] }.min()!, left.map { logits[$0] }.max()!)
         XCTAssertEqual(try gan.sample(n: 4, seed: 1, rejection: 1).images, Array(all.images.prefix(4 * 784)))
+        XCTAssertThrowsError(try gan.sample(n: 100_000, seed: 1, rejection: 11), "more candidates than TrainedGAN.maximumCandidates")
         XCTAssertEqual(try RunTestsSupport.runAE(["report", path]).status, 0)
         // Nonsense gets a one-line error and a non-zero exit.
         let cases: [([String], String)] = [
