@@ -235,7 +235,8 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
 
 void ck_conv_channel_sums_nhwc(float *out, const float *t, int64_t rows, int64_t ch) {
     // Blocks of 16 channels, one per thread, each summing its columns over the rows in order: every channel's
-    // terms are added in (b, pixel) order, as in ck_conv_channel_sums, and each cache line is read by one thread.
+    // terms are added one by one in (b, pixel) order whatever the thread count (the NCHW sums above interleave eight
+    // partial sums, so the two layouts' bits differ), and each cache line is read by one thread.
     const int64_t blocks = (ch + 15) / 16;
     #pragma omp parallel for num_threads(ck_conv_threads(blocks, rows * ch)) schedule(static)
     for (int64_t blk = 0; blk < blocks; blk++) {
