@@ -335,29 +335,12 @@ public final class GAN {
     /// D's logit (higher: rated real) for each of `count` images (count × image dims), in batches of D's capacity,
     /// evaluation mode (batch norm on its running statistics).
     public func discriminate(_ images: UnsafePointer<Float>, count: Int) -> [Float] {
-        let b = discriminator.maxBatch, d = config.image.count, input = Buffer(count: b * d)
-        var logits = [Float](repeating: 0, count: count)
-        for start in stride(from: 0, to: count, by: b) {
-            let m = min(b, count - start)
-            input.pointer.update(from: images + start * d, count: m * d)
-            let y = discriminator.forward(input.tensor(batch: m, dims: config.image), context: PassContext(training: false))
-            for i in 0..<m { logits[start + i] = y.data[i] }
-        }
-        return logits
+        discriminator.evaluate(images, count: count)
     }
 
     /// G(z) for `count` noise vectors `z` (count × noise), in batches of the generator's capacity, evaluation mode;
     /// `generator` replaces G as in `sample`.
     public func generate(_ z: UnsafePointer<Float>, count: Int, using generator: Sequential? = nil) -> [Float] {
-        let generator = generator ?? self.generator
-        let b = generator.maxBatch, d = config.image.count, input = Buffer(count: b * config.noise)
-        var out = [Float](repeating: 0, count: count * d)
-        for start in stride(from: 0, to: count, by: b) {
-            let m = min(b, count - start)
-            input.pointer.update(from: z + start * config.noise, count: m * config.noise)
-            let y = generator.forward(input.tensor(batch: m, dims: .features(config.noise)), context: PassContext(training: false))
-            out.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * d).update(from: y.data, count: m * d) }
-        }
-        return out
+        (generator ?? self.generator).evaluate(z, count: count)
     }
 }

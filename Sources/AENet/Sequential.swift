@@ -55,6 +55,21 @@ public final class Sequential {
         return steps.reduce(x) { $1.forward($0, context: context, workspace: workspace.pointer) }
     }
 
+    /// `count` samples of `input` (count × inputDims, row-major) through the network in evaluation mode, `batch` at a
+    /// time (default: its capacity, `maxBatch`); the outputs concatenated (count × outputDims).
+    public func evaluate(_ input: UnsafePointer<Float>, count: Int, batch: Int? = nil) -> [Float] {
+        let b = batch ?? maxBatch, d = inputDims.count, e = outputDims.count, staging = Buffer(count: b * d)
+        precondition(b >= 1 && b <= maxBatch, "\(name): evaluation batch \(b) outside 1...\(maxBatch)")
+        var out = [Float](repeating: 0, count: count * e)
+        for start in stride(from: 0, to: count, by: b) {
+            let m = min(b, count - start)
+            staging.pointer.update(from: input + start * d, count: m * d)
+            let y = forward(staging.tensor(batch: m, dims: inputDims), context: PassContext(training: false))
+            out.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * e).update(from: y.data, count: m * e) }
+        }
+        return out
+    }
+
     /// Backward through every layer; returns the gradient with respect to the input (meaningful only when
     /// prepared with needsInputGradient).
     @discardableResult

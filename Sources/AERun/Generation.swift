@@ -108,16 +108,9 @@ extension TrainedModel {
         guard count >= 0, z.count == count * latentDims.count else {
             throw RunError("decode: \(z.count) values are not \(count) codes of \(latentDims.count) dimensions")
         }
-        let input = Buffer(count: batchSize * latentDims.count)
-        var out = [Float](repeating: 0, count: count * d)
-        for start in stride(from: 0, to: count, by: batchSize) {
-            let b = min(batchSize, count - start)
-            z.withUnsafeBufferPointer { input.pointer.update(from: $0.baseAddress! + start * latentDims.count, count: b * latentDims.count) }
-            let y = decoder.forward(input.tensor(batch: b, dims: latentDims), context: PassContext(training: false))
-            precondition(y.count == b * d, "decoder produced \(y.dims), expected \(spec.model.input)")
-            out.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * d).update(from: y.data, count: b * d) }
-        }
-        return out
+        precondition(decoder.outputDims.count == d, "decoder produces \(decoder.outputDims), expected \(spec.model.input)")
+        guard count > 0 else { return [] }
+        return z.withUnsafeBufferPointer { decoder.evaluate($0.baseAddress!, count: count, batch: batchSize) }
     }
 
     /// The diagonal Gaussian of the codes of `set` (encoded with this model, not stored in the file).
