@@ -337,7 +337,8 @@ static group group_at(const conv_geom *g, int64_t index) {
 
 /// dbias[c] = sum of dy over the batch and the plane, in either layout.
 static void bias_grad(float *dbias, const float *dy, const conv_geom *g, int64_t ch, int64_t plane) {
-    if (g->channels_last) ck_conv_channel_sums_nhwc(dbias, dy, g->batch * plane, ch);
+    // Channels-last: the (pixels, ch) rows, which ck_conv_channel_sums reads as planes of one value.
+    if (g->channels_last) ck_conv_channel_sums(dbias, dy, g->batch * plane, ch, 1);
     else ck_conv_channel_sums(dbias, dy, g->batch, ch, plane);
 }
 

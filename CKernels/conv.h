@@ -27,12 +27,11 @@ void ck_conv_im2col(float *col, const float *im, const conv_geom *g);
 void ck_conv_col2im(float *im, const float *col, const float *bias, const conv_geom *g);
 /// rows (ch, batch*plane) = t (batch, ch, plane): channel-major view of an NCHW tensor.
 void ck_conv_nchw_to_rows(float *rows, const float *t, int64_t batch, int64_t ch, int64_t plane);
-/// t (batch, ch, plane) = value[c] everywhere in channel c (the bias the forward GEMM then adds to).
+/// t (batch, ch, plane) = value[c] everywhere in channel c (the bias the forward GEMM then adds to). plane = 1 is a
+/// channels-last tensor of `batch` pixels.
 void ck_conv_fill_channels(float *t, const float *value, int64_t batch, int64_t ch, int64_t plane);
-/// out[c] = sum over b and p of t[b, c, p], one channel per thread, fixed order.
+/// out[c] = sum over b and p of t[b, c, p] in a fixed order (plane = 1: the rows of a channels-last tensor).
 void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch, int64_t plane);
-/// out[c] = sum over r of t[r, c] (a channels-last tensor of `rows` pixels), each channel's rows in order.
-void ck_conv_channel_sums_nhwc(float *out, const float *t, int64_t rows, int64_t ch);
 
 /// out[j] = sum_k a[k] b[j*ldb + k] for j < nb <= 4 (scalar reference in conv.c, SIMD in conv_simd.h).
 void ck_conv_dot4_impl_ref(float *out, const float *a, const float *b, int64_t ldb, int nb, int64_t len);

@@ -208,6 +208,11 @@ void ck_conv_nchw_to_rows(float *CK_RESTRICT rows, const float *CK_RESTRICT t, i
 
 void ck_conv_fill_channels(float *CK_RESTRICT t, const float *CK_RESTRICT value, int64_t batch, int64_t ch,
                            int64_t plane) {
+    if (plane == 1) {  // (batch, ch) rows, e.g. the pixels of a channels-last tensor: one copy of `value` per row
+        #pragma omp parallel for num_threads(ck_conv_threads(batch, batch * ch)) schedule(static)
+        for (int64_t b = 0; b < batch; b++) memcpy(t + b * ch, value, (size_t)ch * sizeof(float));
+        return;
+    }
     const int64_t items = batch * ch;
     #pragma omp parallel for num_threads(ck_conv_threads(items, items * plane)) schedule(static)
     for (int64_t it = 0; it < items; it++) {
@@ -218,6 +223,28 @@ void ck_conv_fill_channels(float *CK_RESTRICT t, const float *CK_RESTRICT value,
 }
 
 void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch, int64_t plane) {
+    if (plane == 1) {
+        // (batch, ch) rows, e.g. the pixels of a channels-last tensor: blocks of 16 channels, one per thread, each
+        // summing its columns over the rows in order, so each cache line is read by one thread (one thread per
+        // channel would stride through the whole tensor ch times). Each channel's terms are added one by one in row
+        // order, as the loop below adds them when the plane is a single value, so the bits are the same.
+        const int64_t blocks = (ch + 15) / 16;
+        #pragma omp parallel for num_threads(ck_conv_threads(blocks, batch * ch)) schedule(static)
+        for (int64_t blk = 0; blk < blocks; blk++) {
+            const int64_t c0 = blk * 16, n = CK_MIN((int64_t)16, ch - c0);
+            float acc[16] = {0};
+            for (int64_t r = 0; r < batch; r++) {
+                const float *p = t + r * ch + c0;
+                if (n == 16) {  // a fixed trip count the compiler vectorises
+                    for (int j = 0; j < 16; j++) acc[j] += p[j];
+                    continue;
+                }
+                for (int64_t j = 0; j < n; j++) acc[j] += p[j];
+            }
+            for (int64_t j = 0; j < n; j++) out[c0 + j] = acc[j];
+        }
+        return;
+    }
     // Eight interleaved partial sums per channel (vectorisable without reassociation), combined pairwise.
     #pragma omp parallel for num_threads(ck_conv_threads(ch, ch * batch * plane)) schedule(static)
     for (int64_t c = 0; c < ch; c++) {
@@ -230,26 +257,5 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
             for (; i < plane; i++) acc[i - (plane & ~(int64_t)7)] += p[i];
         }
         out[c] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    }
-}
-
-void ck_conv_channel_sums_nhwc(float *out, const float *t, int64_t rows, int64_t ch) {
-    // Blocks of 16 channels, one per thread, each summing its columns over the rows in order: every channel's
-    // terms are added one by one in (b, pixel) order whatever the thread count (the NCHW sums above interleave eight
-    // partial sums, so the two layouts' bits differ), and each cache line is read by one thread.
-    const int64_t blocks = (ch + 15) / 16;
-    #pragma omp parallel for num_threads(ck_conv_threads(blocks, rows * ch)) schedule(static)
-    for (int64_t blk = 0; blk < blocks; blk++) {
-        const int64_t c0 = blk * 16, n = CK_MIN((int64_t)16, ch - c0);
-        float acc[16] = {0};
-        for (int64_t r = 0; r < rows; r++) {
-            const float *p = t + r * ch + c0;
-            if (n == 16) {  // a fixed trip count the compiler vectorises
-                for (int j = 0; j < 16; j++) acc[j] += p[j];
-                continue;
-            }
-            for (int64_t j = 0; j < n; j++) acc[j] += p[j];
-        }
-        for (int64_t j = 0; j < n; j++) out[c0 + j] = acc[j];
     }
 }

@@ -223,12 +223,6 @@ static const float *colside_rows(float *tt, const float *t, const conv_geom *g) 
     return tt;
 }
 
-/// rows (pixels, c_n) = value, the bias the forward GEMM then adds to in place (channels-last outputs).
-static void fill_rows(float *CK_RESTRICT t, const float *CK_RESTRICT value, int64_t pixels, int64_t c_n) {
-    #pragma omp parallel for num_threads(ck_conv_threads(pixels, pixels * c_n)) schedule(static)
-    for (int64_t p = 0; p < pixels; p++) memcpy(t + p * c_n, value, (size_t)c_n * sizeof(float));
-}
-
 /// out (b, col_c, plane) = y_t (b*plane, col_c) + bias; one image per thread.
 static void from_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT yt, const float *bias,
                                const conv_geom *g) {
@@ -270,7 +264,7 @@ int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float 
         // Channels-last outputs: the GEMM adds to the bias rows in place; NCHW: to y_t, copied out with the bias.
         float *dst = g->channels_last ? out + b0 * g->col_c * plane : yt;
         const int in_place_bias = g->channels_last && bias;
-        if (in_place_bias) fill_rows(dst, bias, gg.batch * plane, g->col_c);
+        if (in_place_bias) ck_conv_fill_channels(dst, bias, gg.batch * plane, g->col_c, 1);
         if (ck_sgemm_view(gg.batch * plane, g->col_c, rows, 1.0f, (ck_gemm_view){.implicit = &a.base},
                           (ck_gemm_view){.x = wt, .ld = g->col_c}, in_place_bias ? 1.0f : 0.0f,
                           (ck_gemm_view){.x = dst, .ld = g->col_c}))
