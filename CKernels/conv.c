@@ -116,7 +116,11 @@ int ck_conv_prefers_channels_last(void) {
         const char *v = getenv("AE_CHANNELS_LAST");
         env = v && *v ? atoi(v) != 0 : -1;
     }
-    return env >= 0 ? env : nhwc_mode() == 7;
+    if (env >= 0) return env;
+    // AVX2 as well: without its SIMD packing the NCHW tensors' channels-last paths lose (nhwc_mode), but
+    // channels-last tensors need no reorder copies at all and win there too (Zen 3, 1 thread, whole
+    // training steps, CPU time channels-last / NCHW: CNN3 0.857, see docs/RESULTS.md).
+    return nhwc_mode() == 7 || ck_isa_active() == CK_ISA_AVX2;
 }
 
 /// The shapes each channels-last call is for (whatever the mode: the workspace size must not depend on it).

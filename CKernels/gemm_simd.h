@@ -60,6 +60,33 @@ static void CK_SUFFIX(ck_gemm_pack_b)(float *CK_RESTRICT dst, const float *CK_RE
         }
 }
 
+#if VLEN == 8 && CK_ARCH_X86
+/// r[k] = column k of the 8x8 block whose rows are r[0..7] on entry: unpacks, 64-bit shuffles, then 128-bit
+/// lane swaps. Shared by the channels-last convolution's pixel packing (conv_simd.h).
+static inline void CK_SUFFIX(transpose8x8)(__m256 r[8]) {
+    __m256 t[8];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);      // per 128-bit lane: a0 b0 a1 b1
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3
+    }
+#pragma clang loop unroll(full)
+    for (int h = 0; h < 8; h += 4) {  // rows h..h+3: r[h + j] holds k = j (low lane) and j + 4 (high lane)
+        r[h + 0] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+        r[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+        r[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        r[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 4; j++) {
+        t[j] = _mm256_permute2f128_ps(r[j], r[4 + j], 0x20);
+        t[j + 4] = _mm256_permute2f128_ps(r[j], r[4 + j], 0x31);
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 8; j++) r[j] = t[j];
+}
+#endif
+
 #if VLEN == 16 && CK_ARCH_X86
 /// dst[k*ldd + i] = src[i*lds + k] for i, k < 16: the 16x16 in-register transpose (unpack, then 64-bit and
 /// 128-bit lane shuffles).

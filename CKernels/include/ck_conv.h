@@ -42,7 +42,8 @@ int64_t ck_conv_transpose2d_workspace_size(const ck_conv_shape *s);
 void ck_conv_set_channels_last(int mode);
 
 /// Whether channels-last tensors (`channels_last` shapes) are the faster layout for networks: AE_CHANNELS_LAST=0|1
-/// if set (read once), else true when all three channels-last paths are on (the AVX-512 default). Networks ask
+/// if set (read once), else true when all three channels-last paths are on (the AVX-512 default) or under AVX2
+/// (measured faster there too, though its NCHW tensors' channels-last paths are off). Networks ask
 /// when they allocate.
 int ck_conv_prefers_channels_last(void);
 

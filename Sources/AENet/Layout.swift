@@ -2,7 +2,7 @@ import CKernels
 
 /// Where a network keeps its image activations channels-last, (batch, h, w, c), instead of NCHW.
 ///
-/// The convolution kernels take both layouts, and under AVX-512 the channels-last one is faster: their GEMMs run
+/// The convolution kernels take both layouts, and under AVX-512 and AVX2 the channels-last one is faster: their GEMMs run
 /// pixel-major, so NCHW tensors cost a reorder copy on the way in and out of every call (CKernels/conv_nhwc.c),
 /// while channels-last tensors are used in place. A network therefore runs its convolutions channels-last when the
 /// kernels prefer it, and `plan` places the only copies left where another layout is needed: before a layer that
@@ -73,6 +73,6 @@ final class LayoutChange: Layer {
 extension Sequential {
     /// Whether networks run their convolutions on channels-last activations: the kernels' preference
     /// (`ck_conv_prefers_channels_last`: AE_CHANNELS_LAST=0|1 if set, else under AVX-512 with every channels-last
-    /// convolution path on, the default).
+    /// convolution path on, the default, and under AVX2).
     public static var kernelsPreferChannelsLast: Bool { ck_conv_prefers_channels_last() != 0 }
 }
