@@ -124,7 +124,7 @@ void CK_SUFFIX(ck_conv_col2im_plane_impl)(float *CK_RESTRICT pad, int64_t pw, co
 /// cols, all mr pixels valid. AVX-512 with mr = 8: where 16 consecutive k are 16 consecutive channels (the
 /// runs of one window position), eight 16-float loads (one per pixel) become 128 packed floats through the
 /// 8x16 in-register transpose of gemm_simd.h; AVX2 with mr = 6 likewise, six 8-float loads through the 8x8
-/// transpose; other pieces take the element loop.
+/// transpose (transpose6x8); other pieces take the element loop.
 void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
                                          int64_t cols, int mr) {
     int64_t k = 0;
@@ -145,22 +145,15 @@ void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *co
 #endif
 #if VLEN == 8 && CK_ARCH_X86
     if (mr == 6) {
-        // Six 8-float loads (two zero rows) through the 8x8 transpose; each k's column is stored whole, its two
-        // zero lanes overwritten by the next k's store, except the last k of the piece (4 + 2 floats).
         while (k + 8 <= cols) {
             if (koff[k + 7] - koff[k] != 7) {
                 for (int i = 0; i < 6; i++) dst[k * 6 + i] = src[i][koff[k]];
                 k++;
                 continue;
             }
-            __m256 r[8];
-            for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(src[i] + koff[k]);
-            r[6] = r[7] = _mm256_setzero_ps();
-            CK_SUFFIX(transpose8x8)(r);
-            float *d = dst + k * 6;
-            for (int j = 0; j < 7; j++) _mm256_storeu_ps(d + j * 6, r[j]);
-            _mm_storeu_ps(d + 42, _mm256_castps256_ps128(r[7]));
-            _mm_storel_pi((__m64 *)(void *)(d + 46), _mm256_extractf128_ps(r[7], 1));
+            const float *at[6];
+            for (int i = 0; i < 6; i++) at[i] = src[i] + koff[k];
+            CK_SUFFIX(transpose6x8)(dst + k * 6, at);
             k += 8;
         }
     }

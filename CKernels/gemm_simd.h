@@ -85,6 +85,52 @@ static inline void CK_SUFFIX(transpose8x8)(__m256 r[8]) {
 #pragma clang loop unroll(full)
     for (int j = 0; j < 8; j++) r[j] = t[j];
 }
+
+/// dst[k*6 + i] = row[i][k] for i < 6, k < 8: an MR = 6 micro-panel piece from six 8-float loads (two zero
+/// rows) through the 8x8 transpose. Each k's column is stored whole, its two zero lanes overwritten by the next
+/// k's store, except the last (4 + 2 floats), so nothing past dst[47] is written. Shared by the A packing below
+/// and the channels-last convolution's pixel packing (conv_simd.h).
+static inline void CK_SUFFIX(transpose6x8)(float *CK_RESTRICT dst, const float *const *row) {
+    __m256 r[8];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 6; i++) r[i] = _mm256_loadu_ps(row[i]);
+    r[6] = r[7] = _mm256_setzero_ps();
+    CK_SUFFIX(transpose8x8)(r);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 7; j++) _mm256_storeu_ps(dst + j * 6, r[j]);
+    _mm_storeu_ps(dst + 42, _mm256_castps256_ps128(r[7]));
+    _mm_storel_pi((__m64 *)(void *)(dst + 46), _mm256_extractf128_ps(r[7], 1));
+}
+
+/// A full MR = 6 micro-panel of a plain A (ck_gemm_pack_a_fn), 8 columns at a time through `transpose6x8`.
+static void CK_SUFFIX(ck_gemm_pack_a)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
+                                      int64_t cols) {
+    int64_t t = 0;
+    for (; t + 8 <= cols; t += 8) {
+        const float *at[6];
+        for (int i = 0; i < 6; i++) at[i] = src + i * ld + t;
+        CK_SUFFIX(transpose6x8)(dst + t * 6, at);
+    }
+    for (; t < cols; t++)
+        for (int i = 0; i < 6; i++) dst[t * 6 + i] = src[i * ld + t];
+}
+
+/// A full NR = 16 micro-panel of a transposed B (ck_gemm_pack_bt_fn): 8 x 8 blocks through registers.
+static void CK_SUFFIX(ck_gemm_pack_bt)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
+                                       int64_t rows) {
+    int64_t p = 0;
+    for (; p + 8 <= rows; p += 8)
+        for (int h = 0; h < 16; h += 8) {
+            __m256 r[8];
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + (h + i) * ld + p);
+            CK_SUFFIX(transpose8x8)(r);
+#pragma clang loop unroll(full)
+            for (int k = 0; k < 8; k++) _mm256_storeu_ps(dst + (p + k) * 16 + h, r[k]);
+        }
+    for (; p < rows; p++)
+        for (int j = 0; j < 16; j++) dst[p * 16 + j] = src[j * ld + p];
+}
 #endif
 
 #if VLEN == 16 && CK_ARCH_X86
@@ -190,9 +236,9 @@ void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->nc = GEMM_NR * 12;
     cfg->micro = CK_SUFFIX(ck_gemm_micro);
     cfg->pack_b = CK_SUFFIX(ck_gemm_pack_b);
-#if VLEN == 16 && CK_ARCH_X86
+#if (VLEN == 16 || VLEN == 8) && CK_ARCH_X86
     cfg->pack_bt = CK_SUFFIX(ck_gemm_pack_bt);
-    cfg->pack_a = GEMM_MR == 8 ? CK_SUFFIX(ck_gemm_pack_a) : NULL;
+    cfg->pack_a = GEMM_MR == 8 || GEMM_MR == 6 ? CK_SUFFIX(ck_gemm_pack_a) : NULL;
 #else
     cfg->pack_bt = NULL;
     cfg->pack_a = NULL;
