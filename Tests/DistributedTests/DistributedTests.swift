@@ -53,6 +53,16 @@ final class DistributedTests: XCTestCase {
         }
     }
 
+    /// `--jobs` children run this executable whatever its file is called: a renamed copy of `ae` works too.
+    func testJobsFromARenamedCopyOfAE() throws {
+        let copy = path("ae-copy"), out = path("jobs")
+        try FileManager.default.copyItem(atPath: try MPI.ae(), toPath: copy)
+        let result = try MPI.run(copy, try gridArguments(out: out) + ["--jobs", "2"])
+        XCTAssertEqual(result.status, 0, result.output)
+        let summary = try String(contentsOfFile: "\(out)/summary.csv", encoding: .utf8)
+        XCTAssertEqual(summary.split(separator: "\n").count, 5, summary)
+    }
+
     /// A rank killed mid-study takes the job down; the rerun keeps every finished run file untouched and
     /// trains only the rest.
     func testStudyWithAKilledRankCompletesOnRerun() throws {

@@ -52,6 +52,8 @@ struct StudyCommandOptions: ParsableArguments {
         var options = StudyOptions()
         options.jobs = jobs
         options.limit = limit
+        // This process is `ae` whatever its file is called (a copy such as /tmp/ae-grid runs its children too).
+        options.executable = Bundle.main.executablePath
         // --threads is per run; without it the processors are shared out between the jobs.
         options.threadsPerJob = kernel.threads ?? (jobs > 1 ? max(1, KernelRuntime.processors / jobs) : nil)
         options.childArguments = kernel.isa.map { ["--isa", $0] } ?? []
