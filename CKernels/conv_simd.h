@@ -125,38 +125,37 @@ void CK_SUFFIX(ck_conv_col2im_plane_impl)(float *CK_RESTRICT pad, int64_t pw, co
 /// runs of one window position), eight 16-float loads (one per pixel) become 128 packed floats through the
 /// 8x16 in-register transpose of gemm_simd.h; AVX2 with mr = 6 likewise, six 8-float loads through the 8x8
 /// transpose (transpose6x8); other pieces take the element loop.
+// The register transpose that packs PIXEL_RUN channels of PIXEL_MR pixels at once, per ISA.
+#if VLEN == 16 && CK_ARCH_X86
+#define PIXEL_MR 8
+#define PIXEL_RUN 16
+#define PIXEL_TRANSPOSE CK_SUFFIX(transpose8x16)
+#elif VLEN == 8 && CK_ARCH_X86
+#define PIXEL_MR 6
+#define PIXEL_RUN 8
+#define PIXEL_TRANSPOSE CK_SUFFIX(transpose6x8)
+#endif
+
 void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
                                          int64_t cols, int mr) {
     int64_t k = 0;
-#if VLEN == 16 && CK_ARCH_X86
-    if (mr == 8) {
-        while (k + 16 <= cols) {
-            if (koff[k + 15] - koff[k] != 15) {  // the 16 cross a window position: one element row, then retry
-                for (int i = 0; i < 8; i++) dst[k * 8 + i] = src[i][koff[k]];
+#ifdef PIXEL_MR
+    if (mr == PIXEL_MR) {
+        while (k + PIXEL_RUN <= cols) {
+            if (koff[k + PIXEL_RUN - 1] - koff[k] != PIXEL_RUN - 1) {  // the run crosses a window position: one
+                for (int i = 0; i < PIXEL_MR; i++) dst[k * PIXEL_MR + i] = src[i][koff[k]];  // element row, retry
                 k++;
                 continue;
             }
-            const float *at[8];
-            for (int i = 0; i < 8; i++) at[i] = src[i] + koff[k];
-            CK_SUFFIX(transpose8x16)(dst + k * 8, at);
-            k += 16;
+            const float *at[PIXEL_MR];
+            for (int i = 0; i < PIXEL_MR; i++) at[i] = src[i] + koff[k];
+            PIXEL_TRANSPOSE(dst + k * PIXEL_MR, at);
+            k += PIXEL_RUN;
         }
     }
-#endif
-#if VLEN == 8 && CK_ARCH_X86
-    if (mr == 6) {
-        while (k + 8 <= cols) {
-            if (koff[k + 7] - koff[k] != 7) {
-                for (int i = 0; i < 6; i++) dst[k * 6 + i] = src[i][koff[k]];
-                k++;
-                continue;
-            }
-            const float *at[6];
-            for (int i = 0; i < 6; i++) at[i] = src[i] + koff[k];
-            CK_SUFFIX(transpose6x8)(dst + k * 6, at);
-            k += 8;
-        }
-    }
+#undef PIXEL_MR
+#undef PIXEL_RUN
+#undef PIXEL_TRANSPOSE
 #endif
     for (; k < cols; k++)
         for (int i = 0; i < mr; i++) dst[k * mr + i] = src[i][koff[k]];
