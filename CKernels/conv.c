@@ -97,8 +97,10 @@ void ck_conv_set_channels_last(int mode) { channels_last_forced = mode < 0 ? -1 
 
 /// Which calls take the channels-last path (conv_nhwc.c), as a bit mask: 1 the forward lowering, 2 the weight
 /// gradients, 4 the data gradient. ck_conv_set_channels_last, else AE_CONV_NHWC (read once), else all three
-/// with AVX-512 and none otherwise: only AVX-512 has SIMD packing and copies for it, and under AVX2 the path
-/// measured 1.12x slower in all (the 16 benchmark layers, 1 thread, 370 -> 414 ms).
+/// with AVX-512 and none otherwise. Under AVX2 (forced on an AVX-512 machine, before AVX2 had SIMD packing) the
+/// path measured 1.12x slower in all (the 16 benchmark layers, 1 thread, 370 -> 414 ms); on a Zen 3 machine with
+/// the AVX2 packing, CNN5's layers with NCHW tensors, 1 thread, CPU time, off / on: 181.0 / 179.4, 199.4 / 208.9,
+/// 215.5 / 195.2 ms, no clear difference, so it stays off there.
 static int nhwc_mode(void) {
     if (channels_last_forced >= 0) return channels_last_forced;
     static int env = -2;
