@@ -68,4 +68,10 @@ static inline int ck_threads_for(int64_t work_items) {
         for (int64_t start = ck_chunk_ * CK_CHUNK, len = CK_MIN(CK_CHUNK, (n) - start), ck_once_ = 1; \
              ck_once_; ck_once_ = 0)
 
+/// Philox words a kernel draws at a time, into a stack buffer of this many uint32 (random.c).
+#define CK_RANDOM_RUN 256
+/// out[k] = word first + k of the Philox4x32-10 stream of `seed` (word i % 4 of block i / 4), k < n: the stream
+/// ck_random_uniform_at reads one word at a time, each block computed once.
+void ck_random_words(uint32_t *out, int64_t n, uint64_t seed, uint64_t first);
+
 #endif

@@ -90,7 +90,7 @@ void ck_fill(float *x, int64_t n, float value) {
     CK_PARALLEL_CHUNKS(n, s, len) for (int64_t i = s; i < s + len; i++) x[i] = value;
 }
 
-// MARK: dropout (mask from the counter-based RNG; memory-bound, so scalar is enough)
+// MARK: dropout (mask from the counter-based RNG, drawn a run of words at a time)
 
 static void dropout_apply(float *out, const float *in, int64_t n, float p, uint64_t seed, uint64_t offset) {
     if (p <= 0.0f) {
@@ -100,9 +100,18 @@ static void dropout_apply(float *out, const float *in, int64_t n, float p, uint6
         return;
     }
     const float keep_scale = 1.0f / (1.0f - p);
+    // Kept when the uniform of ck_random_uniform_at, (word >> 8) / 2^24, is >= p. Both sides are exact (a 24-bit
+    // integer times a power of two; p * 2^24 in double), so that is (word >> 8) >= ceil(p * 2^24): an integer
+    // compare, the same mask bit for bit.
+    const double scaled = ceil((double)p * 16777216.0);
+    const uint32_t keep_from = scaled < 16777216.0 ? (uint32_t)scaled : 16777216u;  // p >= 1 or NaN: none kept
     CK_PARALLEL_CHUNKS(n, s, len) {
-        for (int64_t i = s; i < s + len; i++)
-            out[i] = ck_random_uniform_at(seed, offset + (uint64_t)i) >= p ? in[i] * keep_scale : 0.0f;
+        uint32_t w[CK_RANDOM_RUN];
+        for (int64_t c = s; c < s + len; c += CK_RANDOM_RUN) {
+            const int64_t m = CK_MIN((int64_t)CK_RANDOM_RUN, s + len - c);
+            ck_random_words(w, m, seed, offset + (uint64_t)c);
+            for (int64_t j = 0; j < m; j++) out[c + j] = (w[j] >> 8) >= keep_from ? in[c + j] * keep_scale : 0.0f;
+        }
     }
 }
 

@@ -109,8 +109,9 @@ final class RandomTests: XCTestCase {
         var u = [Float](repeating: 0, count: 40_003), z = u
         u.withUnsafeMutableBufferPointer { Random.uniform($0, seed: 42, offset: 7) }
         z.withUnsafeMutableBufferPointer { Random.normal($0, seed: 42, offset: 7, mean: 1, std: 2) }
+        // Every uniform (the kernels draw whole Philox blocks in runs; offset 7 starts mid-block).
+        XCTAssertNil(u.indices.first { u[$0] != Philox.uniform(seed: 42, index: 7 + UInt64($0)) }, "first differing uniform")
         for i in stride(from: 0, to: u.count, by: 997) {
-            XCTAssertEqual(u[i], Philox.uniform(seed: 42, index: 7 + UInt64(i)))
             XCTAssertEqual(z[i], Philox.normal(seed: 42, index: 7 + UInt64(i), mean: 1, std: 2), accuracy: 1e-5)
         }
         XCTAssertTrue(u.allSatisfy { $0 >= 0 && $0 < 1 })
@@ -133,5 +134,21 @@ final class RandomTests: XCTestCase {
         }
         let kept = expected.filter { $0 != 0 }.count
         XCTAssertEqual(Double(kept) / Double(x.count), 0.7, accuracy: 0.01)
+        // The kernel compares the uniform's 24 bits with p as integers: the same mask at the edges of p.
+        for p: Float in [0.5, 1e-7, 3e-8, 0.999_999, 0.1] {
+            let y = x.mapKernel { Elementwise.dropoutForward($0, $1, p: p, seed: 4, offset: 1) }
+            let expected = Reference.dropout(x, p: p, seed: 4, offset: 1)
+            XCTAssertNil(y.indices.first { y[$0] != expected[$0] }, "p=\(p): first differing element")
+        }
+        // p equal to a drawn uniform keeps that element; the next float up (between two 24-bit uniforms: below
+        // 0.5 floats are finer than 2^-24) drops it.
+        let at = (0..<x.count).first { (1e-3..<0.5).contains(Philox.uniform(seed: 4, index: 1 + UInt64($0))) }!
+        let drawn = Philox.uniform(seed: 4, index: 1 + UInt64(at))
+        for p in [drawn, drawn.nextUp] {
+            let y = x.mapKernel { Elementwise.dropoutForward($0, $1, p: p, seed: 4, offset: 1) }
+            let expected = Reference.dropout(x, p: p, seed: 4, offset: 1)
+            XCTAssertNil(y.indices.first { y[$0] != expected[$0] }, "p=\(p): first differing element")
+            XCTAssertEqual(y[at] != 0, p == drawn, "p=\(p)")
+        }
     }
 }
