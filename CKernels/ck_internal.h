@@ -73,5 +73,10 @@ static inline int ck_threads_for(int64_t work_items) {
 /// out[k] = word first + k of the Philox4x32-10 stream of `seed` (word i % 4 of block i / 4), k < n: the stream
 /// ck_random_uniform_at reads one word at a time, each block computed once.
 void ck_random_words(uint32_t *out, int64_t n, uint64_t seed, uint64_t first);
+/// Philox blocks first .. first + CK_RANDOM_LANES - 1 of `seed` as words, w[4*j + t] = word t of block first + j
+/// (random_simd.h, per ISA).
+#define CK_RANDOM_LANES 16
+void ck_philox_lanes_impl_ref(uint32_t *w, uint64_t seed, uint64_t first);
+CK_ISA_PROTOS(void, ck_philox_lanes_impl, (uint32_t *w, uint64_t seed, uint64_t first))
 
 #endif

@@ -35,46 +35,20 @@ float ck_random_uniform_at(uint64_t seed, uint64_t index) {
     return (float)(philox_word(seed, index) >> 8) * (1.0f / 16777216.0f);
 }
 
-enum { LANES = 16 };
-
-/// Philox blocks first .. first + LANES - 1 of `seed`, as words: w[4*j + t] = word t of block first + j. The
-/// rounds run across the 16 blocks at once (structure of arrays), which the compiler vectorises.
-static void philox_lanes(uint32_t *CK_RESTRICT w, uint64_t seed, uint64_t first) {
-    uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
-    for (int j = 0; j < LANES; j++) {
-        const uint64_t block = first + (uint64_t)j;
-        c0[j] = (uint32_t)block;
-        c1[j] = (uint32_t)(block >> 32);
-        c2[j] = c3[j] = 0;
-    }
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int round = 0; round < 10; round++) {
-        for (int j = 0; j < LANES; j++) {
-            const uint64_t p0 = (uint64_t)0xD2511F53u * c0[j], p1 = (uint64_t)0xCD9E8D57u * c2[j];
-            const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k1;
-            c1[j] = (uint32_t)p1;
-            c3[j] = (uint32_t)p0;
-            c0[j] = n0;
-            c2[j] = n2;
-        }
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    for (int j = 0; j < LANES; j++) {
-        w[4 * j] = c0[j];
-        w[4 * j + 1] = c1[j];
-        w[4 * j + 2] = c2[j];
-        w[4 * j + 3] = c3[j];
-    }
-}
+// The 16-block Philox body, instantiated here as the scalar reference and per ISA in isa_<isa>.c.
+#define CK_SUFFIX(name) name##_ref
+#include "random_simd.h"
+#undef CK_SUFFIX
 
 void ck_random_words(uint32_t *out, int64_t n, uint64_t seed, uint64_t first) {
     // Every block is computed once for its four words (per-word calls computed each block four times).
-    uint32_t w[4 * LANES];
+    typedef void (*lanes_fn)(uint32_t *, uint64_t, uint64_t);
+    const lanes_fn lanes = CK_PICK(lanes_fn, ck_philox_lanes_impl);
+    uint32_t w[4 * CK_RANDOM_LANES];
     for (int64_t i = 0; i < n;) {
         const uint64_t index = first + (uint64_t)i, block = index >> 2;
-        philox_lanes(w, seed, block);
-        const int64_t skip = (int64_t)(index & 3), take = CK_MIN((int64_t)(4 * LANES) - skip, n - i);
+        lanes(w, seed, block);
+        const int64_t skip = (int64_t)(index & 3), take = CK_MIN((int64_t)(4 * CK_RANDOM_LANES) - skip, n - i);
         memcpy(out + i, w + skip, (size_t)take * sizeof(uint32_t));
         i += take;
     }
