@@ -62,7 +62,7 @@ static void CK_SUFFIX(ck_gemm_pack_b)(float *CK_RESTRICT dst, const float *CK_RE
 
 #if VLEN == 8 && CK_ARCH_X86
 /// r[k] = column k of the 8x8 block whose rows are r[0..7] on entry: unpacks, 64-bit shuffles, then 128-bit
-/// lane swaps. Shared by the channels-last convolution's pixel packing (conv_simd.h).
+/// lane swaps. Shared by the packings below and the channels-last convolution's (conv_simd.h).
 static inline void CK_SUFFIX(transpose8x8)(__m256 r[8]) {
     __m256 t[8];
 #pragma clang loop unroll(full)

@@ -31,9 +31,10 @@ static inline uint32_t philox_word(uint64_t seed, uint64_t index) {
     return out[index & 3];
 }
 
-float ck_random_uniform_at(uint64_t seed, uint64_t index) {
-    return (float)(philox_word(seed, index) >> 8) * (1.0f / 16777216.0f);
-}
+/// The 24-bit uniform in [0, 1) of a word.
+static inline float word_uniform(uint32_t word) { return (float)(word >> 8) * (1.0f / 16777216.0f); }
+
+float ck_random_uniform_at(uint64_t seed, uint64_t index) { return word_uniform(philox_word(seed, index)); }
 
 // The 16-block Philox body, instantiated here as the scalar reference and per ISA in isa_<isa>.c.
 #define CK_SUFFIX(name) name##_ref
@@ -53,9 +54,6 @@ void ck_random_words(uint32_t *out, int64_t n, uint64_t seed, uint64_t first) {
         i += take;
     }
 }
-
-/// The 24-bit uniform in [0, 1) of a word (the same mapping as ck_random_uniform_at).
-static inline float word_uniform(uint32_t word) { return (float)(word >> 8) * (1.0f / 16777216.0f); }
 
 void ck_random_uniform(float *out, int64_t n, uint64_t seed, uint64_t offset) {
     CK_PARALLEL_CHUNKS(n, s, len) {
