@@ -124,38 +124,29 @@ void CK_SUFFIX(ck_conv_col2im_plane_impl)(float *CK_RESTRICT pad, int64_t pw, co
 /// cols, all mr pixels valid. AVX-512 with mr = 8: where 16 consecutive k are 16 consecutive channels (the
 /// runs of one window position), eight 16-float loads (one per pixel) become 128 packed floats through the
 /// 8x16 in-register transpose of gemm_simd.h; AVX2 with mr = 6 likewise, six 8-float loads through the 8x8
-/// transpose (transpose6x8); other pieces take the element loop.
-// The register transpose that packs PIXEL_RUN channels of PIXEL_MR pixels at once, per ISA.
-#if VLEN == 16 && CK_ARCH_X86
-#define PIXEL_MR 8
-#define PIXEL_RUN 16
-#define PIXEL_TRANSPOSE CK_SUFFIX(transpose8x16)
-#elif VLEN == 8 && CK_ARCH_X86
-#define PIXEL_MR 6
-#define PIXEL_RUN 8
-#define PIXEL_TRANSPOSE CK_SUFFIX(transpose6x8)
-#endif
-
+/// transpose (transpose6x8); other pieces take the element loop. The transpose is gemm_simd.h's
+/// GEMM_PANEL_TRANSPOSE, as for the GEMM's plain-A panels.
 void CK_SUFFIX(ck_conv_pack_pixels_impl)(float *CK_RESTRICT dst, const float *const *src, const int64_t *koff,
                                          int64_t cols, int mr) {
     int64_t k = 0;
-#ifdef PIXEL_MR
-    if (mr == PIXEL_MR) {
-        while (k + PIXEL_RUN <= cols) {
-            if (koff[k + PIXEL_RUN - 1] - koff[k] != PIXEL_RUN - 1) {  // the run crosses a window position: one
-                for (int i = 0; i < PIXEL_MR; i++) dst[k * PIXEL_MR + i] = src[i][koff[k]];  // element row, retry
+#ifdef GEMM_PANEL_MR  // gemm_simd.h's panel transpose for this ISA
+    if (mr == GEMM_PANEL_MR) {
+        while (k + GEMM_PANEL_RUN <= cols) {
+            // A run crossing a window position: one element row, then retry.
+            if (koff[k + GEMM_PANEL_RUN - 1] - koff[k] != GEMM_PANEL_RUN - 1) {
+                for (int i = 0; i < GEMM_PANEL_MR; i++) dst[k * GEMM_PANEL_MR + i] = src[i][koff[k]];
                 k++;
                 continue;
             }
-            const float *at[PIXEL_MR];
-            for (int i = 0; i < PIXEL_MR; i++) at[i] = src[i] + koff[k];
-            PIXEL_TRANSPOSE(dst + k * PIXEL_MR, at);
-            k += PIXEL_RUN;
+            const float *at[GEMM_PANEL_MR];
+            for (int i = 0; i < GEMM_PANEL_MR; i++) at[i] = src[i] + koff[k];
+            GEMM_PANEL_TRANSPOSE(dst + k * GEMM_PANEL_MR, at);
+            k += GEMM_PANEL_RUN;
         }
     }
-#undef PIXEL_MR
-#undef PIXEL_RUN
-#undef PIXEL_TRANSPOSE
+#undef GEMM_PANEL_MR
+#undef GEMM_PANEL_RUN
+#undef GEMM_PANEL_TRANSPOSE
 #endif
     for (; k < cols; k++)
         for (int i = 0; i < mr; i++) dst[k * mr + i] = src[i][koff[k]];

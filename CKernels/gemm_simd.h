@@ -62,7 +62,8 @@ static void CK_SUFFIX(ck_gemm_pack_b)(float *CK_RESTRICT dst, const float *CK_RE
 
 #if VLEN == 8 && CK_ARCH_X86
 /// r[k] = column k of the 8x8 block whose rows are r[0..7] on entry: unpacks, 64-bit shuffles, then 128-bit
-/// lane swaps. Shared by the packings below and the channels-last convolution's (conv_simd.h).
+/// lane swaps. Behind transpose6x8 and the transposed-B packing below, and the channels-last block copies
+/// (conv_simd.h).
 static inline void CK_SUFFIX(transpose8x8)(__m256 r[8]) {
     __m256 t[8];
 #pragma clang loop unroll(full)
@@ -88,8 +89,7 @@ static inline void CK_SUFFIX(transpose8x8)(__m256 r[8]) {
 
 /// dst[k*6 + i] = row[i][k] for i < 6, k < 8: an MR = 6 micro-panel piece from six 8-float loads (two zero
 /// rows) through the 8x8 transpose. Each k's column is stored whole, its two zero lanes overwritten by the next
-/// k's store, except the last (4 + 2 floats), so nothing past dst[47] is written. Shared by the A packing below
-/// and the channels-last convolution's pixel packing (conv_simd.h).
+/// k's store, except the last (4 + 2 floats), so nothing past dst[47] is written. AVX2's GEMM_PANEL_TRANSPOSE.
 static inline void CK_SUFFIX(transpose6x8)(float *CK_RESTRICT dst, const float *const *row) {
     __m256 r[8];
 #pragma clang loop unroll(full)
@@ -100,19 +100,6 @@ static inline void CK_SUFFIX(transpose6x8)(float *CK_RESTRICT dst, const float *
     for (int j = 0; j < 7; j++) _mm256_storeu_ps(dst + j * 6, r[j]);
     _mm_storeu_ps(dst + 42, _mm256_castps256_ps128(r[7]));
     _mm_storel_pi((__m64 *)(void *)(dst + 46), _mm256_extractf128_ps(r[7], 1));
-}
-
-/// A full MR = 6 micro-panel of a plain A (ck_gemm_pack_a_fn), 8 columns at a time through `transpose6x8`.
-static void CK_SUFFIX(ck_gemm_pack_a)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
-                                      int64_t cols) {
-    int64_t t = 0;
-    for (; t + 8 <= cols; t += 8) {
-        const float *at[6];
-        for (int i = 0; i < 6; i++) at[i] = src + i * ld + t;
-        CK_SUFFIX(transpose6x8)(dst + t * 6, at);
-    }
-    for (; t < cols; t++)
-        for (int i = 0; i < 6; i++) dst[t * 6 + i] = src[i * ld + t];
 }
 
 /// A full NR = 16 micro-panel of a transposed B (ck_gemm_pack_bt_fn): 8 x 8 blocks through registers.
@@ -198,22 +185,6 @@ static inline void CK_SUFFIX(transpose8x16)(float *CK_RESTRICT dst, const float 
     }
 }
 
-/// A full MR-row micro-panel of a plain A (ck_gemm_pack_a_fn), 16 columns at a time through `transpose8x16`
-/// instead of one strided scalar load per element (measured: that loop was 5% of MLP training).
-static void CK_SUFFIX(ck_gemm_pack_a)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
-                                      int64_t cols) {
-    const float *row[8];
-    for (int i = 0; i < 8; i++) row[i] = src + i * ld;
-    int64_t t = 0;
-    for (; t + 16 <= cols; t += 16) {
-        const float *at[8];
-        for (int i = 0; i < 8; i++) at[i] = row[i] + t;
-        CK_SUFFIX(transpose8x16)(dst + t * 8, at);
-    }
-    for (; t < cols; t++)
-        for (int i = 0; i < 8; i++) dst[t * 8 + i] = row[i][t];
-}
-
 /// A full micro-panel of a transposed B (ck_gemm_pack_bt_fn): 16 x 16 blocks through registers instead of
 /// one strided scalar store per element (the weight gradients' B is the transposed im2col matrix; measured:
 /// this packing was 9-13% of CNN3 training with the scalar loop).
@@ -228,6 +199,36 @@ static void CK_SUFFIX(ck_gemm_pack_bt)(float *CK_RESTRICT dst, const float *CK_R
 }
 #endif
 
+#if (VLEN == 16 || VLEN == 8) && CK_ARCH_X86
+// The register transpose that packs GEMM_PANEL_RUN consecutive values of each of GEMM_PANEL_MR (= GEMM_MR) rows
+// into MR-value columns: AVX-512 8 rows x 16 (transpose8x16), AVX2 6 x 8 (transpose6x8). Used by the plain-A
+// packing below and by the channels-last convolution's pixel packing (conv_simd.h, included after this file,
+// which undefines these three).
+#if VLEN == 16
+#define GEMM_PANEL_MR 8
+#define GEMM_PANEL_RUN 16
+#define GEMM_PANEL_TRANSPOSE CK_SUFFIX(transpose8x16)
+#else
+#define GEMM_PANEL_MR 6
+#define GEMM_PANEL_RUN 8
+#define GEMM_PANEL_TRANSPOSE CK_SUFFIX(transpose6x8)
+#endif
+
+/// A full MR-row micro-panel of a plain A (ck_gemm_pack_a_fn), GEMM_PANEL_RUN columns at a time through the
+/// transpose instead of one strided scalar load per element (measured: that loop was 5% of MLP training).
+static void CK_SUFFIX(ck_gemm_pack_a)(float *CK_RESTRICT dst, const float *CK_RESTRICT src, int64_t ld,
+                                      int64_t cols) {
+    int64_t t = 0;
+    for (; t + GEMM_PANEL_RUN <= cols; t += GEMM_PANEL_RUN) {
+        const float *at[GEMM_PANEL_MR];
+        for (int i = 0; i < GEMM_PANEL_MR; i++) at[i] = src + i * ld + t;
+        GEMM_PANEL_TRANSPOSE(dst + t * GEMM_PANEL_MR, at);
+    }
+    for (; t < cols; t++)
+        for (int i = 0; i < GEMM_PANEL_MR; i++) dst[t * GEMM_PANEL_MR + i] = src[i * ld + t];
+}
+#endif
+
 void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->mr = GEMM_MR;
     cfg->nr = GEMM_NR;
@@ -238,7 +239,7 @@ void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->pack_b = CK_SUFFIX(ck_gemm_pack_b);
 #if (VLEN == 16 || VLEN == 8) && CK_ARCH_X86
     cfg->pack_bt = CK_SUFFIX(ck_gemm_pack_bt);
-    cfg->pack_a = GEMM_MR == 8 || GEMM_MR == 6 ? CK_SUFFIX(ck_gemm_pack_a) : NULL;
+    cfg->pack_a = CK_SUFFIX(ck_gemm_pack_a);
 #else
     cfg->pack_bt = NULL;
     cfg->pack_a = NULL;
