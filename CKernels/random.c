@@ -6,18 +6,19 @@
 #include <math.h>
 #include <string.h>
 
+// The 16-block Philox body (and the round it shares with ck_philox4x32_10), instantiated here as the scalar
+// reference and per ISA in isa_<isa>.c.
+#define CK_SUFFIX(name) name##_ref
+#include "random_simd.h"
+#undef CK_SUFFIX
+
 void ck_philox4x32_10(uint32_t out[4], const uint32_t counter[4], const uint32_t key[2]) {
     uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
     uint32_t k0 = key[0], k1 = key[1];
     for (int round = 0; round < 10; round++) {
-        const uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
-        const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-        c1 = (uint32_t)p1;
-        c3 = (uint32_t)p0;
-        c0 = n0;
-        c2 = n2;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
+        philox_round(&c0, &c1, &c2, &c3, k0, k1);
+        k0 += PHILOX_KEY_STEP0;
+        k1 += PHILOX_KEY_STEP1;
     }
     out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
 }
@@ -35,11 +36,6 @@ static inline uint32_t philox_word(uint64_t seed, uint64_t index) {
 static inline float word_uniform(uint32_t word) { return (float)(word >> 8) * (1.0f / 16777216.0f); }
 
 float ck_random_uniform_at(uint64_t seed, uint64_t index) { return word_uniform(philox_word(seed, index)); }
-
-// The 16-block Philox body, instantiated here as the scalar reference and per ISA in isa_<isa>.c.
-#define CK_SUFFIX(name) name##_ref
-#include "random_simd.h"
-#undef CK_SUFFIX
 
 void ck_random_words(uint32_t *out, int64_t n, uint64_t seed, uint64_t first) {
     // Every block is computed once for its four words (per-word calls computed each block four times).
