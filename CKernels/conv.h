@@ -86,6 +86,31 @@ static inline int ck_conv_threads(int64_t items, int64_t floats) {
     return floats < 32768 ? 1 : ck_threads_for(items);
 }
 
+// MARK: Winograd F(2x2, 3x3) (conv_winograd.c)
+
+/// Whether the layer `g` takes the Winograd path: channels-last tensors, 3x3, stride 1, padding 1, 16+ channels on
+/// both sides (and ck_conv_set_winograd / AE_WINOGRAD do not turn it off).
+int ck_conv_winograd_applies(const conv_geom *g);
+/// Workspace floats ck_conv_winograd_nhwc needs for `g` (the transformed filters).
+int64_t ck_conv_winograd_workspace(const conv_geom *g);
+/// The forward lowering's result (raise = 0: out = the column side from im, the image side) or the data
+/// gradient's (raise = 1: out = the image side from the column side), + bias, for a layer where
+/// ck_conv_winograd_applies. Returns 0, or -1 out of memory.
+int ck_conv_winograd_nhwc(float *out, const float *in, const float *w, const float *bias, const conv_geom *g, int raise,
+                          float *ws);
+/// v[xi*ldv + c] = (Bᵀ d B)[xi] for channels c < n of one 4x4 patch, d[4i + j] its element (i, j)'s channels.
+void ck_wino_input_impl_ref(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n);
+CK_ISA_PROTOS(void, ck_wino_input_impl, (float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n))
+/// y[r][c] = (Aᵀ m A)[r] + bias[c] for the 2x2 outputs r = 2i + j of one tile, m[xi*ldm + c]; y[r] NULL: skipped
+/// (outside the image). bias may be NULL.
+void ck_wino_output_impl_ref(float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias, int64_t n);
+CK_ISA_PROTOS(void, ck_wino_output_impl, (float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias,
+                                          int64_t n))
+/// The references over channels [c0, n): the SIMD bodies' tails.
+void ck_wino_input_tail(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t c0, int64_t n);
+void ck_wino_output_tail(float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias, int64_t c0,
+                         int64_t n);
+
 // MARK: channels-last lowering (conv_nhwc.c)
 
 /// Workspace floats the channels-last calls below need for the layer `g` (whole batch; they split it into

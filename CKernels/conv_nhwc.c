@@ -50,6 +50,7 @@ static nhwc_layout layout_of(const conv_geom *g, int with_lowered) {
     l.koff = l.yt + align16(l.images * plane * g->col_c);
     l.colt = l.koff + align16(2 * rows);  // int64_t offsets: two floats each
     l.total = l.colt + (with_lowered ? align16(l.images * plane * rows) : 0);
+    if (g->channels_last) l.total = CK_MAX(l.total, ck_conv_winograd_workspace(g));
     return l;
 }
 
@@ -246,6 +247,7 @@ static void fill_koff(int64_t *koff, const conv_geom *g, int64_t pw) {
 int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float *bias, const conv_geom *g,
                        float *ws) {
     if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
+    if (ck_conv_winograd_applies(g)) return ck_conv_winograd_nhwc(out, im, w, bias, g, 0, ws);
     const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, per = l.images;
@@ -401,6 +403,7 @@ static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RE
 int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const float *bias, const conv_geom *g,
                        float *ws) {
     if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
+    if (ck_conv_winograd_applies(g)) return ck_conv_winograd_nhwc(im, colside, w, bias, g, 1, ws);
     const nhwc_layout l = layout_of(g, 1);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c;

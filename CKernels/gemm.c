@@ -31,27 +31,28 @@ void ck_gemm_config_ref(ck_gemm_config *cfg) {
 // MARK: per-thread packing buffers
 //
 // Sizes are bounded by the block sizes, so each thread allocates at most once (the first call at a given
-// ISA); nothing is allocated in steady state. Freed when the thread exits.
+// ISA); nothing is allocated in steady state. Freed when the thread exits. Slots 0 and 1 are the GEMM's
+// packed A and B; CK_BUFFER_CONV is the Winograd convolution's scratch (conv_winograd.c).
 
 static pthread_key_t buffer_key;
 static pthread_once_t buffer_key_once = PTHREAD_ONCE_INIT;
 
 typedef struct { float *data; size_t capacity; } thread_buffer;
 
+enum { THREAD_BUFFER_SLOTS = CK_BUFFER_CONV + 1 };
+
 static void free_thread_buffers(void *p) {
     thread_buffer *b = p;
-    free(b[0].data);
-    free(b[1].data);
+    for (int slot = 0; slot < THREAD_BUFFER_SLOTS; slot++) free(b[slot].data);
     free(b);
 }
 static void make_buffer_key(void) { pthread_key_create(&buffer_key, free_thread_buffers); }
 
-/// This thread's buffer `slot` (0 or 1) with room for `floats`, 64-byte aligned; NULL if out of memory.
-static float *thread_buffer_get(int slot, size_t floats) {
+float *ck_thread_buffer(int slot, size_t floats) {
     pthread_once(&buffer_key_once, make_buffer_key);
     thread_buffer *b = pthread_getspecific(buffer_key);
     if (!b) {
-        b = calloc(2, sizeof *b);
+        b = calloc(THREAD_BUFFER_SLOTS, sizeof *b);
         if (!b) return NULL;
         pthread_setspecific(buffer_key, b);
     }
@@ -249,8 +250,8 @@ static int gemm_serial(const ck_gemm_config *cfg, const ck_gemm_view *a, const c
     const int64_t kc_max = block_kc(cfg, k);
     const int64_t mc_max = CK_MIN(cfg->mc, ((m1 - m0 + cfg->mr - 1) / cfg->mr) * cfg->mr);
     const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
-    float *ap = thread_buffer_get(0, (size_t)(mc_max * kc_max));
-    float *bp = thread_buffer_get(1, (size_t)(kc_max * nc_max));
+    float *ap = ck_thread_buffer(0, (size_t)(mc_max * kc_max));
+    float *bp = ck_thread_buffer(1, (size_t)(kc_max * nc_max));
     if (!ap || !bp) return -1;
     for (int64_t ic = m0; ic < m1; ic += cfg->mc) {
         const int64_t mc = CK_MIN(cfg->mc, m1 - ic);
@@ -276,7 +277,7 @@ static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, const ck_gemm_vi
                           int t, int nt, int *status) {
     const int64_t kc_max = block_kc(cfg, k);
     const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
-    float *bp = n0 < n1 ? thread_buffer_get(1, (size_t)(kc_max * CK_MAX(nc_max, 1))) : NULL;
+    float *bp = n0 < n1 ? ck_thread_buffer(1, (size_t)(kc_max * CK_MAX(nc_max, 1))) : NULL;
     if (n0 < n1 && !bp) *status = 1;
     for (int64_t ic = 0; ic < m; ic += cfg->mc) {
         const int64_t mc = CK_MIN(cfg->mc, m - ic), panels = (mc + cfg->mr - 1) / cfg->mr;
@@ -333,7 +334,7 @@ int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, 
     if (split_columns) {
         const int64_t kc_max = block_kc(&cfg, k);
         const int64_t mc_max = CK_MIN(cfg.mc, ((m + cfg.mr - 1) / cfg.mr) * cfg.mr);
-        shared_ap = thread_buffer_get(0, (size_t)(mc_max * kc_max));
+        shared_ap = ck_thread_buffer(0, (size_t)(mc_max * kc_max));
         if (!shared_ap) return -1;
     }
     int status = 0;

@@ -70,4 +70,9 @@ int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, 
                   ck_gemm_view c);
 CK_ISA_PROTOS(void, ck_gemm_config, (ck_gemm_config *cfg))
 
+/// The calling thread's buffer `slot` with room for `floats`, 64-byte aligned, kept for the thread's life (grown,
+/// never shrunk; contents unspecified); NULL if out of memory. Slots 0 and 1 belong to the GEMM.
+enum { CK_BUFFER_CONV = 2 };
+float *ck_thread_buffer(int slot, size_t floats);
+
 #endif

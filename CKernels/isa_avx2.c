@@ -23,6 +23,7 @@
 #include "loss_simd.h"
 #include "optim_simd.h"
 #include "conv_simd.h"
+#include "conv_winograd_simd.h"
 #include "random_simd.h"
 #include "vae_simd.h"
 #include "norm_simd.h"

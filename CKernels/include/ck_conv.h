@@ -41,6 +41,11 @@ int64_t ck_conv_transpose2d_workspace_size(const ck_conv_shape *s);
 /// under AVX-512 and none under other ISAs). Results differ from the NCHW path's only by float rounding.
 void ck_conv_set_channels_last(int mode);
 
+/// Whether the stride-1, padding-1, 3x3 convolutions of channels-last tensors with 16+ channels on both sides use
+/// Winograd F(2x2, 3x3) (2.25x fewer multiplies; results differ from the GEMM lowering's by float rounding): 1 on,
+/// 0 off, -1 the default (AE_WINOGRAD=0|1 if set, else on). For tests and A/B measurements.
+void ck_conv_set_winograd(int on);
+
 /// Whether channels-last tensors (`channels_last` shapes) are the faster layout for networks: AE_CHANNELS_LAST=0|1
 /// if set (read once), else true when all three channels-last paths are on (the AVX-512 default) or under AVX2
 /// (measured faster there too, though its NCHW tensors' channels-last paths are off). Networks ask

@@ -241,6 +241,39 @@ final class ConvTests: XCTestCase {
         for (i, s) in modelTransposed.enumerated() { checkAgainstTwin(s, transposed: true, seed: UInt64(1200 + 10 * i)) }
     }
 
+    /// Winograd F(2x2, 3x3) (conv_winograd.c: channels-last, 3x3, stride 1, padding 1, 16+ channels each side) for
+    /// the forward lowering and the data gradient of both kinds: odd planes (the last tile row and column half
+    /// outside the image), 1x1 and 2x3 planes (every tile mostly padding), channel counts that are not multiples of
+    /// a vector or a register tile, and enough tiles for several chunks with a partial last one.
+    func testWinogradAgainstTwin() {
+        ck_conv_set_winograd(1)
+        defer { ck_conv_set_winograd(-1) }
+        let shapes = [
+            ConvShape(batch: 3, inChannels: 16, outChannels: 24, size: 7, kernel: 3, stride: 1, padding: 1),
+            ConvShape(batch: 2, inChannels: 20, inHeight: 5, inWidth: 6, outChannels: 17, kernelHeight: 3, kernelWidth: 3,
+                      stride: 1, padding: 1),
+            ConvShape(batch: 2, inChannels: 16, outChannels: 16, size: 1, kernel: 3, stride: 1, padding: 1),
+            ConvShape(batch: 1, inChannels: 33, inHeight: 2, inWidth: 3, outChannels: 16, kernelHeight: 3, kernelWidth: 3,
+                      stride: 1, padding: 1),
+            ConvShape(batch: 5, inChannels: 32, outChannels: 64, size: 14, kernel: 3, stride: 1, padding: 1),
+        ]
+        for (i, shape) in shapes.enumerated() {
+            var s = shape
+            s.channelsLast = true
+            checkAgainstTwin(s, transposed: false, seed: UInt64(1500 + 10 * i))
+            checkAgainstTwin(s, transposed: true, seed: UInt64(1505 + 10 * i))
+        }
+        // The switch takes another path: the two round differently.
+        var s = shapes[4]
+        s.channelsLast = true
+        let (x, w, b, _) = inputs(s, transposed: false, seed: 1600)
+        let on = cForward(s, transposed: false, x: x, w: w, bias: b)
+        ck_conv_set_winograd(0)
+        let off = cForward(s, transposed: false, x: x, w: w, bias: b)
+        XCTAssertNotEqual(on, off)
+        assertClose(on.doubles, off.doubles, rtol: 1e-4, atol: 1e-4, "Winograd against the lowering")
+    }
+
     /// Forward without bias, and backward with only some outputs requested (each path reuses the workspace
     /// differently), give the same values as the full call.
     func testOptionalOutputsAndNoBias() {
