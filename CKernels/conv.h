@@ -98,6 +98,13 @@ int64_t ck_conv_winograd_workspace(const conv_geom *g);
 /// ck_conv_winograd_applies. Returns 0, or -1 out of memory.
 int ck_conv_winograd_nhwc(float *out, const float *in, const float *w, const float *bias, const conv_geom *g, int raise,
                           float *ws);
+/// dw (col_c, im_c, 3, 3) = the weight gradient from the column side and the image side (both channels-last), for
+/// a layer where ck_conv_winograd_applies. Returns 0, or -1 out of memory.
+int ck_conv_winograd_weight_grad(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws);
+/// yh[xi*ldy + c] = (A dy Aᵀ)[xi] for channels c < n of one 2x2 tile of the column side, dy[2r + s] its element
+/// (r, s)'s channels.
+void ck_wino_grad_impl_ref(float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t n);
+CK_ISA_PROTOS(void, ck_wino_grad_impl, (float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t n))
 /// v[xi*ldv + c] = (Bᵀ d B)[xi] for channels c < n of one 4x4 patch, d[4i + j] its element (i, j)'s channels.
 void ck_wino_input_impl_ref(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n);
 CK_ISA_PROTOS(void, ck_wino_input_impl, (float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n))
@@ -107,6 +114,7 @@ void ck_wino_output_impl_ref(float *const *y, const float *CK_RESTRICT m, int64_
 CK_ISA_PROTOS(void, ck_wino_output_impl, (float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias,
                                           int64_t n))
 /// The references over channels [c0, n): the SIMD bodies' tails.
+void ck_wino_grad_tail(float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t c0, int64_t n);
 void ck_wino_input_tail(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t c0, int64_t n);
 void ck_wino_output_tail(float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias, int64_t c0,
                          int64_t n);

@@ -320,6 +320,7 @@ static void pack_rows_by_pixel(const ck_gemm_implicit *self, float *CK_RESTRICT 
 }
 
 int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws) {
+    if (g->batch > 0 && ck_conv_winograd_applies(g)) return ck_conv_winograd_weight_grad(dw, colside, im, g, ws);
     const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c, per = l.images;

@@ -10,7 +10,10 @@
 // as its B panels, each chunk of tiles is transformed into a per-thread buffer, packed as A panels and multiplied,
 // then transformed back, so V and M never leave the cache. Serves the forward lowering (Conv2d forward,
 // ConvTranspose2d backward-data) and, with the filter flipped and its channels swapped, the data gradient
-// (Conv2d backward-data, ConvTranspose2d forward): at stride 1 both are the same convolution.
+// (Conv2d backward-data, ConvTranspose2d forward): at stride 1 both are the same convolution. The weight gradient is
+// the same identity transposed, dg = Gᵀ [Σ over tiles (A dy Aᵀ) ⊙ (Bᵀ d B)] G: per transform point one product
+// S[xi] (in, out channels) = V[xi]ᵀ · Ŷ[xi] summed over the tiles, in groups of tiles whose size depends only on the
+// shape; within a group each point's product is one thread's, added group after group.
 //
 // Each tile is computed by one thread in a fixed order, so results do not depend on the thread count; they differ
 // from the lowering's by float rounding (the transforms add and subtract up to 9 terms before the products).
@@ -41,9 +44,18 @@ int ck_conv_winograd_applies(const conv_geom *g) {
            && g->col_w == g->im_w && g->im_c >= 16 && g->col_c >= 16 && winograd_enabled();
 }
 
+/// Tiles per group of the weight gradient: its V and Ŷ near 2^19 floats (2 MB). Depends only on the shape.
+static int64_t grad_group_tiles(const conv_geom *g) {
+    const int64_t tiles = g->batch * ((g->im_h + 1) / 2) * ((g->im_w + 1) / 2);
+    return CK_MAX((int64_t)1, CK_MIN(tiles, ((int64_t)1 << 19) / (16 * (g->im_c + g->col_c))));
+}
+
 int64_t ck_conv_winograd_workspace(const conv_geom *g) {
-    // U: 16 transform points x in channels x out channels rounded up to the widest register tile (64 covers all).
-    return 16 * ((CK_MAX(g->im_c, g->col_c) + 63) & ~(int64_t)63) * CK_MAX(g->im_c, g->col_c);
+    // Forward and data gradient: U, 16 transform points x in channels x out channels rounded up to the widest
+    // register tile (64 covers all). Weight gradient: S, one group's V and Ŷ, and a zero vector.
+    const int64_t wide = CK_MAX(g->im_c, g->col_c), gt = grad_group_tiles(g);
+    return CK_MAX(16 * ((wide + 63) & ~(int64_t)63) * wide,
+                  16 * g->im_c * g->col_c + 16 * gt * (g->im_c + g->col_c) + wide);
 }
 
 // MARK: the transforms (scalar references; SIMD bodies in conv_winograd_simd.h)
@@ -84,6 +96,30 @@ void ck_wino_output_tail(float *const *y, const float *CK_RESTRICT m, int64_t ld
         for (int r = 0; r < 4; r++)
             if (y[r]) y[r][c] = out[r];
     }
+}
+
+void ck_wino_grad_tail(float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t c0, int64_t n) {
+    for (int64_t c = c0; c < n; c++) {
+        // u = A dy (4 x 2), then u Aᵀ; 0 - x rather than -x, as the vector bodies negate.
+        const float a[2] = {dy[0][c], dy[1][c]}, b[2] = {dy[2][c], dy[3][c]};
+        float u[4][2];
+        for (int j = 0; j < 2; j++) {
+            u[0][j] = a[j];
+            u[1][j] = a[j] + b[j];
+            u[2][j] = a[j] - b[j];
+            u[3][j] = 0.0f - b[j];
+        }
+        for (int i = 0; i < 4; i++) {
+            yh[(4 * i + 0) * ldy + c] = u[i][0];
+            yh[(4 * i + 1) * ldy + c] = u[i][0] + u[i][1];
+            yh[(4 * i + 2) * ldy + c] = u[i][0] - u[i][1];
+            yh[(4 * i + 3) * ldy + c] = 0.0f - u[i][1];
+        }
+    }
+}
+
+void ck_wino_grad_impl_ref(float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t n) {
+    ck_wino_grad_tail(yh, ldy, dy, 0, n);
 }
 
 void ck_wino_input_impl_ref(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n) {
@@ -181,7 +217,7 @@ static void run_chunk(const wino_shape *s, const ck_gemm_config *cfg, float *out
 int ck_conv_winograd_nhwc(float *out, const float *in, const float *w, const float *bias, const conv_geom *g, int raise,
                           float *ws) {
     ck_gemm_config cfg;
-    ((void (*const[CK_ISA_COUNT])(ck_gemm_config *))CK_ISA_TABLE(ck_gemm_config))[ck_isa_active()](&cfg);
+    ck_gemm_active_config(&cfg);
     wino_shape s = {.batch = g->batch, .h = g->im_h, .w = g->im_w, .ci_n = raise ? g->col_c : g->im_c,
                     .co_n = raise ? g->im_c : g->col_c};
     s.cop = (s.co_n + cfg.nr - 1) / cfg.nr * cfg.nr;
@@ -207,5 +243,63 @@ int ck_conv_winograd_nhwc(float *out, const float *in, const float *w, const flo
             else status = 1;
         }
     }
+    return status ? -1 : 0;
+}
+
+// MARK: weight gradient
+
+typedef void (*grad_fn)(float *CK_RESTRICT, int64_t, const float *const *, int64_t);
+
+int ck_conv_winograd_weight_grad(float *dw, const float *colside, const float *im, const conv_geom *g, float *ws) {
+    const input_fn input = CK_PICK(input_fn, ck_wino_input_impl);
+    const grad_fn grad = CK_PICK(grad_fn, ck_wino_grad_impl);
+    const int64_t ci_n = g->im_c, co_n = g->col_c, h = g->im_h, w = g->im_w, tiles_w = (w + 1) / 2;
+    const int64_t per_image = (h + 1) / 2 * tiles_w, tiles = g->batch * per_image, gt = grad_group_tiles(g);
+    float *sums = ws, *v = sums + 16 * ci_n * co_n, *yh = v + 16 * gt * ci_n, *zero = yh + 16 * gt * co_n;
+    memset(zero, 0, (size_t)CK_MAX(ci_n, co_n) * sizeof(float));
+    int status = 0;
+    for (int64_t t0 = 0; t0 < tiles; t0 += gt) {
+        const int64_t n = CK_MIN(gt, tiles - t0);
+        #pragma omp parallel for num_threads(ck_conv_threads(n, n * 16 * (ci_n + co_n))) schedule(static)
+        for (int64_t t = 0; t < n; t++) {
+            const int64_t tile = t0 + t, b = tile / per_image, th = tile % per_image / tiles_w, tw = tile % tiles_w;
+            const float *d[16], *e[4];
+            for (int i = 0; i < 16; i++) {
+                const int64_t y = 2 * th - 1 + i / 4, x = 2 * tw - 1 + i % 4;
+                d[i] = y < 0 || y >= h || x < 0 || x >= w ? zero : im + ((b * h + y) * w + x) * ci_n;
+            }
+            for (int r = 0; r < 4; r++) {
+                const int64_t y = 2 * th + r / 2, x = 2 * tw + r % 2;
+                e[r] = y >= h || x >= w ? zero : colside + ((b * h + y) * w + x) * co_n;
+            }
+            input(v + t * ci_n, gt * ci_n, d, ci_n);
+            grad(yh + t * co_n, gt * co_n, e, co_n);
+        }
+        // S[xi] (+)= V[xi]ᵀ Ŷ[xi]: one thread per point, so the order of every sum is fixed.
+        #pragma omp parallel for num_threads(ck_threads_for(16)) schedule(static) reduction(|: status)
+        for (int xi = 0; xi < 16; xi++)
+            status |= ck_sgemm_view_serial(ci_n, co_n, n, 1.0f, (ck_gemm_view){.x = v + xi * gt * ci_n, .ld = ci_n, .trans = 1},
+                                           (ck_gemm_view){.x = yh + xi * gt * co_n, .ld = co_n}, t0 ? 1.0f : 0.0f,
+                                           (ck_gemm_view){.x = sums + xi * ci_n * co_n, .ld = co_n}) != 0;
+    }
+    // dW (co, ci, 3, 3) = Gᵀ S G per channel pair.
+    for (int64_t o = 0; o < co_n; o++)
+        for (int64_t c = 0; c < ci_n; c++) {
+            float q[12];  // Gᵀ S (3 x 4)
+            for (int j = 0; j < 4; j++) {
+                const float *sj = sums + j * ci_n * co_n + c * co_n + o;
+                const float s0 = sj[0], s1 = sj[4 * ci_n * co_n], s2 = sj[8 * ci_n * co_n], s3 = sj[12 * ci_n * co_n];
+                q[j] = s0 + 0.5f * (s1 + s2);
+                q[4 + j] = 0.5f * (s1 - s2);
+                q[8 + j] = 0.5f * (s1 + s2) + s3;
+            }
+            float *out = dw + (o * ci_n + c) * 9;
+            for (int ki = 0; ki < 3; ki++) {
+                const float *r = q + 4 * ki;
+                out[3 * ki + 0] = r[0] + 0.5f * (r[1] + r[2]);
+                out[3 * ki + 1] = 0.5f * (r[1] - r[2]);
+                out[3 * ki + 2] = 0.5f * (r[1] + r[2]) + r[3];
+            }
+        }
     return status ? -1 : 0;
 }

@@ -44,3 +44,25 @@ void CK_SUFFIX(ck_wino_output_impl)(float *const *y, const float *CK_RESTRICT m,
     }
     if (c < n) ck_wino_output_tail(y, m, ldm, bias, c, n);
 }
+
+void CK_SUFFIX(ck_wino_grad_impl)(float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t n) {
+    int64_t c = 0;
+    const vf z = vf_zero();
+    for (; c + VLEN <= n; c += VLEN) {
+        const vf a[2] = {vf_load(dy[0] + c), vf_load(dy[1] + c)}, b[2] = {vf_load(dy[2] + c), vf_load(dy[3] + c)};
+        vf u[4][2];
+        for (int j = 0; j < 2; j++) {
+            u[0][j] = a[j];
+            u[1][j] = vf_add(a[j], b[j]);
+            u[2][j] = vf_sub(a[j], b[j]);
+            u[3][j] = vf_sub(z, b[j]);
+        }
+        for (int i = 0; i < 4; i++) {
+            vf_store(yh + (4 * i + 0) * ldy + c, u[i][0]);
+            vf_store(yh + (4 * i + 1) * ldy + c, vf_add(u[i][0], u[i][1]));
+            vf_store(yh + (4 * i + 2) * ldy + c, vf_sub(u[i][0], u[i][1]));
+            vf_store(yh + (4 * i + 3) * ldy + c, vf_sub(z, u[i][1]));
+        }
+    }
+    if (c < n) ck_wino_grad_tail(yh, ldy, dy, c, n);
+}

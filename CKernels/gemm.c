@@ -106,6 +106,14 @@ static void pack_a(float *CK_RESTRICT dst, const ck_gemm_view *a, int64_t r0, in
                 for (int64_t t = 0; t < run; t++)
                     for (int64_t i = 0; i < valid; i++) d[t * mr + i] = src[i * a->ld + t];
             }
+        } else if (valid == mr && (mr == 6 || mr == 8)) {
+            // Constant-size copies (a few vector moves) instead of the element loop below.
+            const float *src = a->x + c0 * a->ld + r0 + q;
+            if (mr == 8) {
+                for (int64_t p = 0; p < cols; p++) memcpy(dst + p * 8, src + p * a->ld, 8 * sizeof(float));
+            } else {
+                for (int64_t p = 0; p < cols; p++) memcpy(dst + p * 6, src + p * a->ld, 6 * sizeof(float));
+            }
         } else {
             for (int64_t p = 0; p < cols; p++) {
                 const float *src = a->x + (c0 + p) * a->ld + r0 + q;
@@ -311,17 +319,30 @@ static void scale_c(const c_view *c, int64_t m, int64_t n, float beta) {
         }
 }
 
-int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
-                  ck_gemm_view c) {
-    if (m < 0 || n < 0 || k < 0 || c.trans) return -1;
+void ck_gemm_active_config(ck_gemm_config *cfg) {
+    ((void (*const[CK_ISA_COUNT])(ck_gemm_config *))CK_ISA_TABLE(ck_gemm_config))[ck_isa_active()](cfg);
+}
+
+/// What both entry points do first: -1 for invalid sizes, 0 when nothing is left to multiply (empty C, or C only
+/// scaled by beta), else 1 with the active ISA's configuration in `cfg`.
+static int gemm_begin(int64_t m, int64_t n, int64_t k, float alpha, float beta, const ck_gemm_view *c, const c_view *cv,
+                      ck_gemm_config *cfg) {
+    if (m < 0 || n < 0 || k < 0 || c->trans) return -1;
     if (m == 0 || n == 0) return 0;
-    const c_view cv = {(float *)c.x, c.ld, c.seg, c.seg_stride};
     if (k == 0 || alpha == 0.0f) {
-        scale_c(&cv, m, n, beta);
+        scale_c(cv, m, n, beta);
         return 0;
     }
+    ck_gemm_active_config(cfg);
+    return 1;
+}
+
+int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
+                  ck_gemm_view c) {
+    const c_view cv = {(float *)c.x, c.ld, c.seg, c.seg_stride};
     ck_gemm_config cfg;
-    ((void (*const[CK_ISA_COUNT])(ck_gemm_config *))CK_ISA_TABLE(ck_gemm_config))[ck_isa_active()](&cfg);
+    const int begun = gemm_begin(m, n, k, alpha, beta, &c, &cv, &cfg);
+    if (begun <= 0) return begun;
 
     // Threads split C into column strips (when n is wide; they share the packed A) or row strips (each
     // packs its own A and B), each a multiple of the register tile. Every element is computed by exactly one
@@ -355,6 +376,14 @@ int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, 
         }
     }
     return status ? -1 : 0;
+}
+
+int ck_sgemm_view_serial(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
+                         ck_gemm_view c) {
+    const c_view cv = {(float *)c.x, c.ld, c.seg, c.seg_stride};
+    ck_gemm_config cfg;
+    const int begun = gemm_begin(m, n, k, alpha, beta, &c, &cv, &cfg);
+    return begun <= 0 ? begun : gemm_serial(&cfg, &a, &b, 0, m, 0, n, k, alpha, beta, &cv);
 }
 
 int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,

@@ -68,6 +68,11 @@ typedef struct ck_gemm_view {
 /// the caller's to check. Returns 0, or -1 for negative sizes, a transposed C or out of memory.
 int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
                   ck_gemm_view c);
+/// The register tile, blocking and kernels of the active ISA.
+void ck_gemm_active_config(ck_gemm_config *cfg);
+/// The same product on the calling thread alone (for callers that split the work among threads themselves).
+int ck_sgemm_view_serial(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
+                         ck_gemm_view c);
 CK_ISA_PROTOS(void, ck_gemm_config, (ck_gemm_config *cfg))
 
 /// The calling thread's buffer `slot` with room for `floats`, 64-byte aligned, kept for the thread's life (grown,

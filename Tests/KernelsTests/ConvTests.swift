@@ -242,9 +242,10 @@ final class ConvTests: XCTestCase {
     }
 
     /// Winograd F(2x2, 3x3) (conv_winograd.c: channels-last, 3x3, stride 1, padding 1, 16+ channels each side) for
-    /// the forward lowering and the data gradient of both kinds: odd planes (the last tile row and column half
+    /// the forward lowering, the data gradient and the weight gradient of both kinds: odd planes (the last tile row and column half
     /// outside the image), 1x1 and 2x3 planes (every tile mostly padding), channel counts that are not multiples of
-    /// a vector or a register tile, and enough tiles for several chunks with a partial last one.
+    /// a vector or a register tile, enough tiles for several chunks with a partial last one, and for two groups of the
+    /// weight gradient's sum.
     func testWinogradAgainstTwin() {
         ck_conv_set_winograd(1)
         defer { ck_conv_set_winograd(-1) }
@@ -256,6 +257,8 @@ final class ConvTests: XCTestCase {
             ConvShape(batch: 1, inChannels: 33, inHeight: 2, inWidth: 3, outChannels: 16, kernelHeight: 3, kernelWidth: 3,
                       stride: 1, padding: 1),
             ConvShape(batch: 5, inChannels: 32, outChannels: 64, size: 14, kernel: 3, stride: 1, padding: 1),
+            // 1 728 tiles: the weight gradient sums them in two groups (1 024 + 704).
+            ConvShape(batch: 3, inChannels: 16, outChannels: 16, size: 48, kernel: 3, stride: 1, padding: 1),
         ]
         for (i, shape) in shapes.enumerated() {
             var s = shape
