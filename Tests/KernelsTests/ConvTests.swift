@@ -348,8 +348,11 @@ final class ConvTests: XCTestCase {
 
     /// Bitwise-equal results with 1, 2 and 3 threads on every ISA (parallel loops partition outputs).
     func testResultIndependentOfThreadCount() {
-        let shapes: [(ConvShape, Bool)] = modelConvs.map { s in var s = s; s.batch = 8; return (s, false) }
+        let nchw: [(ConvShape, Bool)] = modelConvs.map { s in var s = s; s.batch = 8; return (s, false) }
             + modelTransposed.map { s in var s = s; s.batch = 8; return (s, true) }
+        // And channels-last: CNN5's stride-1 layers then take the Winograd paths (several chunks of tiles, and two
+        // or more groups in the weight gradient's sum).
+        let shapes = nchw + nchw.map { s, transposed in var s = s; s.channelsLast = true; return (s, transposed) }
         for (i, (s, transposed)) in shapes.enumerated() {
             let (x, w, b, dy) = inputs(s, transposed: transposed, seed: UInt64(300 + i))
             forEachISA { isa in
