@@ -281,8 +281,7 @@ static void weight_grad_dots(float *dw, const float *cm, const float *col, int64
     typedef void (*dot4_fn)(float *, const float *, const float *, int64_t, int, int64_t);
     const dot4_fn dot4 = CK_PICK(dot4_fn, ck_conv_dot4_impl);
     const int64_t jblocks = (rows + 3) / 4, items = col_c * jblocks;
-    #pragma omp parallel for num_threads(ck_conv_threads(items, col_c * rows * n / 8)) schedule(static)
-    for (int64_t it = 0; it < items; it++) {
+    CK_PARALLEL_FOR(ck_conv_threads(items, col_c * rows * n / 8), it, items) {
         const int64_t i = it / jblocks, j0 = (it % jblocks) * 4;
         const int nb = (int)CK_MIN((int64_t)4, rows - j0);
         float r[4];

@@ -118,8 +118,7 @@ void ck_conv_im2col(float *CK_RESTRICT col, const float *CK_RESTRICT im, const c
     ranges_init(&rw, g->kw, g->col_w, g->im_w, g->stride, g->pad);
     // One (c, b) input plane per item, read from cache while its kh*kw row pieces are written. Items run
     // c-major so neighbouring items write neighbouring pieces of each row.
-    #pragma omp parallel for num_threads(ck_conv_threads(items, rows * n)) schedule(static)
-    for (int64_t it = 0; it < items; it++) {
+    CK_PARALLEL_FOR(ck_conv_threads(items, rows * n), it, items) {
         const int64_t c = it / g->batch, b = it % g->batch;
         const float *src_plane = im + (b * g->im_c + c) * plane_in;
         float *dst = col + c * kk * n + b * plane_out;
@@ -161,8 +160,7 @@ void ck_conv_col2im(float *CK_RESTRICT im, const float *CK_RESTRICT col, const f
     // c in (ki, kj) order, whichever path and thread runs it. Items run c-major, so consecutive items read
     // consecutive pieces of the same kh*kw rows of `col` (streams the prefetcher follows; b-major order
     // jumped between rows n floats apart and made col2im ~14% of CNN3 training).
-    #pragma omp parallel for num_threads(ck_conv_threads(items, rows * n)) schedule(static)
-    for (int64_t it = 0; it < items; it++) {
+    CK_PARALLEL_FOR(ck_conv_threads(items, rows * n), it, items) {
         const int64_t c = it / g->batch, b = it % g->batch;
         const float *src = col + c * kk * n + b * plane_out;
         const float init = bias ? bias[c] : 0.0f;
@@ -199,8 +197,7 @@ void ck_conv_col2im(float *CK_RESTRICT im, const float *CK_RESTRICT col, const f
 void ck_conv_nchw_to_rows(float *CK_RESTRICT rows, const float *CK_RESTRICT t, int64_t batch, int64_t ch,
                           int64_t plane) {
     const int64_t n = batch * plane, items = ch * batch;
-    #pragma omp parallel for num_threads(ck_conv_threads(items, ch * n)) schedule(static)
-    for (int64_t it = 0; it < items; it++) {
+    CK_PARALLEL_FOR(ck_conv_threads(items, ch * n), it, items) {
         const int64_t c = it / batch, b = it % batch;
         memcpy(rows + c * n + b * plane, t + (b * ch + c) * plane, (size_t)plane * sizeof(float));
     }
@@ -209,13 +206,11 @@ void ck_conv_nchw_to_rows(float *CK_RESTRICT rows, const float *CK_RESTRICT t, i
 void ck_conv_fill_channels(float *CK_RESTRICT t, const float *CK_RESTRICT value, int64_t batch, int64_t ch,
                            int64_t plane) {
     if (plane == 1) {  // (batch, ch) rows, e.g. the pixels of a channels-last tensor: one copy of `value` per row
-        #pragma omp parallel for num_threads(ck_conv_threads(batch, batch * ch)) schedule(static)
-        for (int64_t b = 0; b < batch; b++) memcpy(t + b * ch, value, (size_t)ch * sizeof(float));
+        CK_PARALLEL_FOR(ck_conv_threads(batch, batch * ch), b, batch) memcpy(t + b * ch, value, (size_t)ch * sizeof(float));
         return;
     }
     const int64_t items = batch * ch;
-    #pragma omp parallel for num_threads(ck_conv_threads(items, items * plane)) schedule(static)
-    for (int64_t it = 0; it < items; it++) {
+    CK_PARALLEL_FOR(ck_conv_threads(items, items * plane), it, items) {
         const float v = value[it % ch];
         float *CK_RESTRICT dst = t + it * plane;
         for (int64_t p = 0; p < plane; p++) dst[p] = v;
@@ -229,8 +224,7 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
         // channel would stride through the whole tensor ch times). Each channel's terms are added one by one in row
         // order, as the loop below adds them when the plane is a single value, so the bits are the same.
         const int64_t blocks = (ch + 15) / 16;
-        #pragma omp parallel for num_threads(ck_conv_threads(blocks, batch * ch)) schedule(static)
-        for (int64_t blk = 0; blk < blocks; blk++) {
+        CK_PARALLEL_FOR(ck_conv_threads(blocks, batch * ch), blk, blocks) {
             const int64_t c0 = blk * 16, n = CK_MIN((int64_t)16, ch - c0);
             float acc[16] = {0};
             for (int64_t r = 0; r < batch; r++) {
@@ -246,8 +240,7 @@ void ck_conv_channel_sums(float *out, const float *t, int64_t batch, int64_t ch,
         return;
     }
     // Eight interleaved partial sums per channel (vectorisable without reassociation), combined pairwise.
-    #pragma omp parallel for num_threads(ck_conv_threads(ch, ch * batch * plane)) schedule(static)
-    for (int64_t c = 0; c < ch; c++) {
+    CK_PARALLEL_FOR(ck_conv_threads(ch, ch * batch * plane), c, ch) {
         float acc[8] = {0};
         for (int64_t b = 0; b < batch; b++) {
             const float *p = t + (b * ch + c) * plane;

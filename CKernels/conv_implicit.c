@@ -76,7 +76,6 @@ void ck_conv_implicit_init(conv_implicit *ci, const float *im, const conv_geom *
         const int64_t c = r / kk, ki = (r % kk) / g->kw, kj = r % g->kw;
         row_off[r] = c * ph * pw + ki * pw + kj;
     }
-    #pragma omp parallel for num_threads(ck_conv_threads(items, planes)) schedule(static)
-    for (int64_t it = 0; it < items; it++)
+    CK_PARALLEL_FOR(ck_conv_threads(items, planes), it, items)
         ck_conv_pad_plane(ws + it * ph * pw, im + it * g->im_h * g->im_w, g, pw);
 }

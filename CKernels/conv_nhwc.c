@@ -179,8 +179,7 @@ static void to_padded_channels_last(float *CK_RESTRICT xt, const float *CK_RESTR
                                     int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w, right = pw - g->pad - g->im_w;
     const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
-    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * hw)) schedule(static)
-    for (int64_t b = 0; b < g->batch; b++) {
+    CK_PARALLEL_FOR(ck_conv_threads(g->batch, g->batch * c_n * hw), b, g->batch) {
         float *dst = xt + b * ph * pw * c_n;
         const float *src = im + b * c_n * hw;
         // The border only: the interior is written below.
@@ -211,8 +210,7 @@ void ck_conv_change_layout(float *out, const float *in, int64_t batch, int64_t c
                            int to_channels_last) {
     const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
     const int64_t rows = to_channels_last ? channels : plane, cols = to_channels_last ? plane : channels;
-    #pragma omp parallel for num_threads(ck_conv_threads(batch, batch * channels * plane)) schedule(static)
-    for (int64_t b = 0; b < batch; b++)
+    CK_PARALLEL_FOR(ck_conv_threads(batch, batch * channels * plane), b, batch)
         transpose(block, out + b * channels * plane, rows, in + b * channels * plane, cols, rows, cols);
 }
 
@@ -229,8 +227,7 @@ static void from_channels_last(float *CK_RESTRICT out, const float *CK_RESTRICT 
                                const conv_geom *g) {
     const int64_t plane = g->col_h * g->col_w, c_n = g->col_c;
     const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
-    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * plane)) schedule(static)
-    for (int64_t b = 0; b < g->batch; b++) {
+    CK_PARALLEL_FOR(ck_conv_threads(g->batch, g->batch * c_n * plane), b, g->batch) {
         float *CK_RESTRICT d = out + b * c_n * plane;
         transpose(block, d, plane, yt + b * plane * c_n, c_n, plane, c_n);
         if (bias) add_channel_bias(d, bias, c_n, plane);
@@ -357,8 +354,7 @@ int ck_conv_weight_grad_nhwc(float *dw, const float *colside, const float *im, c
 static void col2im_channels_last(float *CK_RESTRICT xt, const float *CK_RESTRICT colt, const conv_geom *g, int64_t ph,
                                  int64_t pw) {
     const int64_t c_n = g->im_c, plane = g->col_h * g->col_w, rows = c_n * g->kh * g->kw, s = g->stride;
-    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * plane * rows)) schedule(static)
-    for (int64_t b = 0; b < g->batch; b++) {
+    CK_PARALLEL_FOR(ck_conv_threads(g->batch, g->batch * plane * rows), b, g->batch) {
         float *image = xt + b * ph * pw * c_n;
         memset(image, 0, (size_t)(ph * pw * c_n) * sizeof(float));
         for (int64_t oh = 0; oh < g->col_h; oh++)
@@ -379,8 +375,7 @@ static void from_padded_channels_last(float *CK_RESTRICT out, const float *CK_RE
                                       const conv_geom *g, int64_t ph, int64_t pw) {
     const int64_t c_n = g->im_c, hw = g->im_h * g->im_w;
     const block_fn block = CK_PICK(block_fn, ck_conv_transpose_block_impl);
-    #pragma omp parallel for num_threads(ck_conv_threads(g->batch, g->batch * c_n * hw)) schedule(static)
-    for (int64_t b = 0; b < g->batch; b++) {
+    CK_PARALLEL_FOR(ck_conv_threads(g->batch, g->batch * c_n * hw), b, g->batch) {
         float *CK_RESTRICT d = out + b * c_n * hw;
         const float *image = xt + b * ph * pw * c_n;
         if (!g->channels_last) {

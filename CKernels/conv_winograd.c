@@ -231,14 +231,14 @@ int ck_conv_winograd_nhwc(float *out, const float *in, const float *w, const flo
     transform_filters(ws, w, s.ci_n, s.co_n, s.cop, cfg.nr, raise);
     const size_t scratch = (size_t)(16 * s.chunk * (s.ci_n + s.cop) + s.chunk * s.ci_n + s.ci_n);
     int status = 0;
-    #pragma omp parallel num_threads(ck_conv_threads(chunks, tiles * 16 * s.ci_n)) reduction(|: status)
+    ck_split split = ck_split_make(ck_conv_threads(chunks, tiles * 16 * s.ci_n), chunks);
+    #pragma omp parallel num_threads(split.threads) reduction(|: status)
     {
         float *v = ck_thread_buffer(CK_BUFFER_CONV, scratch);
         float *m = v ? v + 16 * s.chunk * s.ci_n : NULL, *ap = m ? m + 16 * s.chunk * s.cop : NULL;
         float *zero = ap ? ap + s.chunk * s.ci_n : NULL;
         if (zero) memset(zero, 0, (size_t)s.ci_n * sizeof(float));
-        #pragma omp for schedule(static)
-        for (int64_t c = 0; c < chunks; c++) {
+        for (int64_t visited = 0, c; (c = ck_split_next(&split, &visited)) >= 0;) {
             if (v) run_chunk(&s, &cfg, out, in, ws, bias, c * s.chunk, v, ap, m, zero);
             else status = 1;
         }
@@ -260,8 +260,7 @@ int ck_conv_winograd_weight_grad(float *dw, const float *colside, const float *i
     int status = 0;
     for (int64_t t0 = 0; t0 < tiles; t0 += gt) {
         const int64_t n = CK_MIN(gt, tiles - t0);
-        #pragma omp parallel for num_threads(ck_conv_threads(n, n * 16 * (ci_n + co_n))) schedule(static)
-        for (int64_t t = 0; t < n; t++) {
+        CK_PARALLEL_FOR(ck_conv_threads(n, n * 16 * (ci_n + co_n)), t, n) {
             const int64_t tile = t0 + t, b = tile / per_image, th = tile % per_image / tiles_w, tw = tile % tiles_w;
             const float *d[16], *e[4];
             for (int i = 0; i < 16; i++) {
@@ -276,8 +275,9 @@ int ck_conv_winograd_weight_grad(float *dw, const float *colside, const float *i
             grad(yh + t * co_n, gt * co_n, e, co_n);
         }
         // S[xi] (+)= V[xi]ᵀ Ŷ[xi]: one thread per point, so the order of every sum is fixed.
-        #pragma omp parallel for num_threads(ck_threads_for(16)) schedule(static) reduction(|: status)
-        for (int xi = 0; xi < 16; xi++)
+        ck_split points = ck_split_make(ck_threads_for(16), 16);
+        #pragma omp parallel num_threads(points.threads) reduction(|: status)
+        for (int64_t visited = 0, xi; (xi = ck_split_next(&points, &visited)) >= 0;)
             status |= ck_sgemm_view_serial(ci_n, co_n, n, 1.0f, (ck_gemm_view){.x = v + xi * gt * ci_n, .ld = ci_n, .trans = 1},
                                            (ck_gemm_view){.x = yh + xi * gt * co_n, .ld = co_n}, t0 ? 1.0f : 0.0f,
                                            (ck_gemm_view){.x = sums + xi * ci_n * co_n, .ld = co_n}) != 0;

@@ -358,21 +358,28 @@ int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, 
         shared_ap = ck_thread_buffer(0, (size_t)(mc_max * kc_max));
         if (!shared_ap) return -1;
     }
+    // Row strips are shared out through a ck_split, each at most one mc block, so a strip costs no more B
+    // packing than the loop nest does anyway, and at least one strip per thread.
+    const int64_t strip_tiles = CK_MIN(cfg.mc / cfg.mr, (row_tiles + threads - 1) / threads);
+    const int64_t strips = (row_tiles + strip_tiles - 1) / strip_tiles;
+    ck_split split = ck_split_make(threads, strips);
     int status = 0;
     #pragma omp parallel num_threads(threads) reduction(|: status)
     {
-#ifdef _OPENMP
-        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-        const int t = 0, nt = 1;
-#endif
-        const int64_t tiles = split_columns ? col_tiles : row_tiles, tile = split_columns ? cfg.nr : cfg.mr;
-        const int64_t first = tiles * t / nt, last = tiles * (t + 1) / nt;
         if (split_columns) {
-            gemm_shared_a(&cfg, shared_ap, &a, &b, m, first * tile, CK_MIN(n, last * tile), k, alpha, beta, &cv,
+#ifdef _OPENMP
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+            const int t = 0, nt = 1;
+#endif
+            const int64_t first = col_tiles * t / nt, last = col_tiles * (t + 1) / nt;
+            gemm_shared_a(&cfg, shared_ap, &a, &b, m, first * cfg.nr, CK_MIN(n, last * cfg.nr), k, alpha, beta, &cv,
                           t, nt, &status);
-        } else if (first < last) {
-            status |= gemm_serial(&cfg, &a, &b, first * tile, CK_MIN(m, last * tile), 0, n, k, alpha, beta, &cv);
+        } else {
+            for (int64_t visited = 0, s; (s = ck_split_next(&split, &visited)) >= 0;) {
+                const int64_t r0 = s * strip_tiles * cfg.mr, r1 = CK_MIN(m, (s + 1) * strip_tiles * cfg.mr);
+                status |= gemm_serial(&cfg, &a, &b, r0, r1, 0, n, k, alpha, beta, &cv);
+            }
         }
     }
     return status ? -1 : 0;
@@ -403,8 +410,7 @@ void ck_sum_rows(float *out, const float *x, int64_t rows, int64_t cols) {
     typedef void (*axpy_fn)(float *, const float *, int64_t, float);
     const axpy_fn axpy = CK_PICK(axpy_fn, ck_axpy_impl);
     const int64_t block = 256, blocks = (cols + block - 1) / block;
-    #pragma omp parallel for num_threads(ck_threads_for(rows * cols >= 65536 ? blocks : 1)) schedule(static)
-    for (int64_t jb = 0; jb < blocks; jb++) {
+    CK_PARALLEL_FOR(ck_threads_for(rows * cols >= 65536 ? blocks : 1), jb, blocks) {
         const int64_t j0 = jb * block, len = CK_MIN(block, cols - j0);
         memset(out + j0, 0, (size_t)len * sizeof(float));
         for (int64_t i = 0; i < rows; i++) axpy(out + j0, x + i * cols + j0, len, 1.0f);

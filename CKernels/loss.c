@@ -83,8 +83,7 @@ static double ordered_chunk_sum(int64_t n, int64_t chunk, chunk_sum_fn f, const 
     const int64_t chunks = (n + chunk - 1) / chunk;
     for (int64_t b0 = 0; b0 < chunks; b0 += CK_BLOCK) {
         const int64_t nb = CK_MIN((int64_t)CK_BLOCK, chunks - b0);
-        #pragma omp parallel for num_threads(ck_threads_for(nb)) schedule(static) if (nb > 1)
-        for (int64_t k = 0; k < nb; k++) {
+        CK_PARALLEL_FOR(ck_threads_for(nb), k, nb) {
             const int64_t s = (b0 + k) * chunk;
             partial[k] = f(ctx, s, CK_MIN(chunk, n - s));
         }
@@ -131,8 +130,7 @@ void ck_mse_per_sample(float *out, const float *y, const float *t, int64_t batch
     const pair_chunk_fn f = CK_PICK(pair_chunk_fn, ck_mse_chunk);
     // Rows are independent; parallelise only when there is at least a chunk's worth of work.
     const int64_t rows_per_chunk = CK_MAX((int64_t)1, CK_CHUNK / CK_MAX(dim, (int64_t)1));
-    #pragma omp parallel for num_threads(ck_threads_for((batch + rows_per_chunk - 1) / rows_per_chunk)) schedule(static)
-    for (int64_t b = 0; b < batch; b++)
+    CK_PARALLEL_FOR(ck_threads_for((batch + rows_per_chunk - 1) / rows_per_chunk), b, batch)
         out[b] = (float)(f(NULL, y + b * dim, t + b * dim, dim, 0.0f) / (double)dim);
 }
 

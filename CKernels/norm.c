@@ -107,8 +107,7 @@ void ck_batchnorm_forward_train(float *y, float *mean, float *invstd, float *run
     const row_centered_fn centered = CK_PICK(row_centered_fn, ck_norm_row_centered_squares);
     const row_affine_fn affine = CK_PICK(row_affine_fn, ck_norm_row_affine);
     const int64_t groups = ck_batchnorm_groups(batch, group);
-    #pragma omp parallel for num_threads(channel_threads(channels, batch * plane)) schedule(static)
-    for (int64_t c = 0; c < channels; c++) {
+    CK_PARALLEL_FOR(channel_threads(channels, batch * plane), c, channels) {
         for (int64_t g = 0; g < groups; g++) {
             int64_t first, last;
             group_range(g, batch, group, &first, &last);
@@ -129,8 +128,7 @@ void ck_batchnorm_forward_eval(float *y, const float *x, const float *gamma, con
                                const float *running_mean, const float *running_var, int64_t batch, int64_t channels,
                                int64_t plane, float eps) {
     const row_affine_fn affine = CK_PICK(row_affine_fn, ck_norm_row_affine);
-    #pragma omp parallel for num_threads(channel_threads(channels, batch * plane)) schedule(static)
-    for (int64_t c = 0; c < channels; c++) {
+    CK_PARALLEL_FOR(channel_threads(channels, batch * plane), c, channels) {
         const float a = gamma[c] * (float)(1.0 / sqrt((double)running_var[c] + (double)eps));
         for (int64_t n = 0; n < batch; n++) {
             affine(y + (n * channels + c) * plane, x + (n * channels + c) * plane, plane, running_mean[c], a, beta[c]);
@@ -144,8 +142,7 @@ void ck_batchnorm_backward(float *dx, float *dgamma, float *dbeta, const float *
     const row_grad_sums_fn grad_sums = CK_PICK(row_grad_sums_fn, ck_norm_row_grad_sums);
     const row_grad_input_fn grad_input = CK_PICK(row_grad_input_fn, ck_norm_row_grad_input);
     const int64_t groups = ck_batchnorm_groups(batch, group);
-    #pragma omp parallel for num_threads(channel_threads(channels, batch * plane)) schedule(static)
-    for (int64_t c = 0; c < channels; c++) {
+    CK_PARALLEL_FOR(channel_threads(channels, batch * plane), c, channels) {
         double dg = 0.0, db = 0.0;
         for (int64_t g = 0; g < groups; g++) {
             int64_t first, last;
@@ -240,8 +237,7 @@ void ck_batchnorm_forward_train_nhwc(float *y, float *mean, float *invstd, float
     const block_centered_fn centered = CK_PICK(block_centered_fn, ck_norm_block_centered_squares);
     const block_affine_fn affine = CK_PICK(block_affine_fn, ck_norm_block_affine);
     const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + CK_NORM_BLOCK - 1) / CK_NORM_BLOCK;
-    #pragma omp parallel for num_threads(channel_threads(blocks, CK_NORM_BLOCK * batch * plane)) schedule(static)
-    for (int64_t blk = 0; blk < blocks; blk++) {
+    CK_PARALLEL_FOR(channel_threads(blocks, CK_NORM_BLOCK * batch * plane), blk, blocks) {
         const int64_t c0 = blk * CK_NORM_BLOCK, nc = CK_MIN((int64_t)CK_NORM_BLOCK, channels - c0);
         for (int64_t g = 0; g < groups; g++) {
             int64_t first, last;
@@ -266,8 +262,7 @@ void ck_batchnorm_forward_eval_nhwc(float *y, const float *x, const float *gamma
                                     int64_t plane, float eps) {
     const block_affine_fn affine = CK_PICK(block_affine_fn, ck_norm_block_affine);
     const int64_t rows = batch * plane, blocks = (channels + CK_NORM_BLOCK - 1) / CK_NORM_BLOCK;
-    #pragma omp parallel for num_threads(channel_threads(blocks, CK_NORM_BLOCK * rows)) schedule(static)
-    for (int64_t blk = 0; blk < blocks; blk++) {
+    CK_PARALLEL_FOR(channel_threads(blocks, CK_NORM_BLOCK * rows), blk, blocks) {
         const int64_t c0 = blk * CK_NORM_BLOCK, nc = CK_MIN((int64_t)CK_NORM_BLOCK, channels - c0);
         float a[CK_NORM_BLOCK];
         for (int64_t j = 0; j < nc; j++) a[j] = gamma[c0 + j] * (float)(1.0 / sqrt((double)running_var[c0 + j] + (double)eps));
@@ -281,8 +276,7 @@ void ck_batchnorm_backward_nhwc(float *dx, float *dgamma, float *dbeta, const fl
     const block_grad_sums_fn grad_sums = CK_PICK(block_grad_sums_fn, ck_norm_block_grad_sums);
     const block_grad_input_fn grad_input = CK_PICK(block_grad_input_fn, ck_norm_block_grad_input);
     const int64_t groups = ck_batchnorm_groups(batch, group), blocks = (channels + CK_NORM_BLOCK - 1) / CK_NORM_BLOCK;
-    #pragma omp parallel for num_threads(channel_threads(blocks, CK_NORM_BLOCK * batch * plane)) schedule(static)
-    for (int64_t blk = 0; blk < blocks; blk++) {
+    CK_PARALLEL_FOR(channel_threads(blocks, CK_NORM_BLOCK * batch * plane), blk, blocks) {
         const int64_t c0 = blk * CK_NORM_BLOCK, nc = CK_MIN((int64_t)CK_NORM_BLOCK, channels - c0);
         double dg[CK_NORM_BLOCK] = {0}, db[CK_NORM_BLOCK] = {0};
         for (int64_t g = 0; g < groups; g++) {

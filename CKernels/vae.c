@@ -43,8 +43,7 @@ static int row_threads(int64_t batch, int64_t latent) {
 
 double ck_vae_forward(float *z, float *kl_rows, const float *h, const float *eps, int64_t batch, int64_t latent) {
     const row_forward_fn f = CK_PICK(row_forward_fn, ck_vae_row_forward);
-    #pragma omp parallel for num_threads(row_threads(batch, latent)) schedule(static)
-    for (int64_t b = 0; b < batch; b++) {
+    CK_PARALLEL_FOR(row_threads(batch, latent), b, batch) {
         const float *mu = h + b * 2 * latent;
         kl_rows[b] = (float)f(z + b * latent, mu, mu + latent, eps ? eps + b * latent : NULL, latent);
     }
@@ -56,8 +55,7 @@ double ck_vae_forward(float *z, float *kl_rows, const float *h, const float *eps
 void ck_vae_backward(float *dh, const float *dz, const float *h, const float *eps, int64_t batch, int64_t latent,
                      float kl_scale) {
     const row_backward_fn f = CK_PICK(row_backward_fn, ck_vae_row_backward);
-    #pragma omp parallel for num_threads(row_threads(batch, latent)) schedule(static)
-    for (int64_t b = 0; b < batch; b++) {
+    CK_PARALLEL_FOR(row_threads(batch, latent), b, batch) {
         const float *mu = h + b * 2 * latent;
         float *dmu = dh + b * 2 * latent;
         f(dmu, dmu + latent, dz + b * latent, mu, mu + latent, eps ? eps + b * latent : NULL, latent, kl_scale);

@@ -46,6 +46,12 @@ int ck_openmp_enabled(void);
 /// Number of processors the OpenMP runtime sees (1 without OpenMP).
 int ck_processors(void);
 
+/// For tests of the kernels' work sharing (ck_internal.h, ck_split): runs `count` iterations on up to `threads`
+/// threads as the kernels' parallel loops do, the owner of the first range sleeping `delay_us` microseconds in
+/// each of its iterations, so the other threads finish early and take over its remaining ones. hits[i] counts
+/// how often iteration i ran and runner[i] is the thread that ran it (both arrays of `count`, set here).
+void ck_split_trace(int threads, int64_t count, int delay_us, int32_t *hits, int32_t *runner);
+
 #ifdef __cplusplus
 }
 #endif
