@@ -95,6 +95,40 @@ final class GANRunTests: XCTestCase {
         }
     }
 
+    /// `ae train --score-classifier`: each epoch's generator scored and stored under /score/epoch-N, the last one
+    /// exactly what `ae score` gives the finished run; bad uses fail before any run file is written.
+    func testScoreClassifierScoresEveryEpoch() throws {
+        let dir = try temporaryDirectory(), clf = dir + "/clf.h5", path = dir + "/g.h5"
+        let c = try RunTestsSupport.runAE(["train", "--model", "classifier", "--hidden", "32", "--epochs", "1", "--train-limit", "1000",
+                                           "--test-limit", "200", "--threads", "2", "--out", clf])
+        XCTAssertEqual(c.status, 0, c.output)
+        let r = try RunTestsSupport.runAE(["train", "--model", "gan-mlp", "--hidden", "64", "--latent", "16", "--epochs", "2",
+                                           "--train-limit", "640", "--threads", "2", "--out", path, "--score-classifier", clf, "--score-n", "300"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertEqual(r.output.components(separatedBy: "G, 300 samples: classifier score").count - 1, 2, r.output)
+        let s = try RunTestsSupport.runAE(["score", path, "--classifier", clf, "--n", "300", "--nearest", "0", "--name", "after"])
+        XCTAssertEqual(s.status, 0, s.output)
+        try RunFile.read(at: path) { f in
+            for e in 1...2 { XCTAssertEqual(try f.intAttribute("count", at: "/score/epoch-\(e)"), 300) }
+            let epoch2 = try XCTUnwrap(f.doubleAttribute("classifier_score", at: "/score/epoch-2"))
+            XCTAssertTrue(epoch2 >= 1 && epoch2 <= 10, "\(epoch2)")
+            XCTAssertEqual(epoch2, try f.doubleAttribute("classifier_score", at: "/score/after"))
+        }
+        let bad: [([String], String)] = [
+            (["train", "--model", "gan-mlp", "--score-classifier", dir + "/none.h5", "--out", dir + "/x.h5"], "none.h5"),
+            (["train", "--model", "gan-mlp", "--score-classifier", path, "--out", dir + "/x.h5"], "is a GAN run"),
+            (["train", "--model", "cnn3", "--score-classifier", clf, "--out", dir + "/x.h5"], "--model cnn3 is not a GAN"),
+            (["train", "--resume", clf, "--score-classifier", clf], "is not a GAN run"),
+            (["train", "--model", "gan-mlp", "--score-n", "0", "--score-classifier", clf, "--out", dir + "/x.h5"], "--score-n must be between"),
+        ]
+        for (args, expected) in bad {
+            let b = try RunTestsSupport.runAE(args)
+            XCTAssertNotEqual(b.status, 0, "\(args)")
+            XCTAssertTrue(b.output.contains(expected), "\(args): \(b.output)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"))
+    }
+
     /// Stopping after an epoch and resuming from the file ends with bitwise the same weights, Adam state and history.
     func testResumeMatchesUninterruptedRun() throws {
         let dir = try temporaryDirectory()

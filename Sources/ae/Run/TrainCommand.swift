@@ -32,6 +32,9 @@ struct Train: ParsableCommand {
     @Flag(help: "gan-conv: no batch norm (the first recipe: LeakyReLU in both networks).") var noBatchNorm = false
     @Option(help: "GAN: keep an exponential moving average of G's weights with this decay (e.g. 0.999), used for samples and scores (default: off).")
     var ema: Float?
+    @Option(help: "GAN: after each epoch, score --score-n samples of the generator (the average with --ema) with this classifier run (ae score's figures, stored under /score/epoch-N).")
+    var scoreClassifier: String?
+    @Option(help: "GAN: samples scored after each epoch with --score-classifier.") var scoreN: Int = 2000
     @Option(help: "Optimizer: gd (full batch), sgd, adam, adamw.") var optimizer: String = "adam"
     @Option(help: "SGD momentum.") var momentum: Float = 0
     @Option(help: "Learning-rate schedule: constant, linear[:final], exp:gamma.") var schedule: String = "constant"
@@ -75,6 +78,10 @@ struct Train: ParsableCommand {
         if let h = hidden { _ = try parseHidden(h) }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
         if resume != nil, out != nil { throw ValidationError("--resume continues its own file; drop --out") }
+        guard (1...100_000).contains(scoreN) else { throw ValidationError("--score-n must be between 1 and 100000, got \(scoreN)") }
+        if scoreClassifier != nil, resume == nil, !model.hasPrefix("gan-") {
+            throw ValidationError("--score-classifier scores GAN samples; --model \(model) is not a GAN")
+        }
         if model.hasPrefix("gan-") { try validateGAN() }
     }
 
@@ -119,6 +126,7 @@ struct Train: ParsableCommand {
             guard session == nil else { throw ValidationError("--distributed trains autoencoders and classifiers, not GANs") }
             return try runGAN()
         }
+        if scoreClassifier != nil { throw ValidationError("--score-classifier scores GAN samples; \(resume ?? model) is not a GAN run") }
         let writes = session?.isLeader ?? true
         let run: TrainingRun
         if let resume {
