@@ -45,7 +45,11 @@ struct ChildPool {
         var arguments = ["study", kind.rawValue, "--out", folder.path, "--only", run.id]
         if let t = options.threadsPerJob { arguments += ["--threads", String(t)] }
         if let dir = folder.dataDir { arguments += ["--data-dir", dir] }
-        if let ledger = folder.ledger { arguments += ["--ledger", ledger.path] }
+        if let ledger = folder.ledger {
+            arguments += ["--ledger", ledger.path]
+            // The parent's commit, not one each child looks up when it starts (HEAD may have moved since).
+            if let commit = ledger.commit { arguments += ["--ledger-commit", commit] }
+        }
         process.arguments = arguments + options.childArguments
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

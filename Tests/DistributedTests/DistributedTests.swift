@@ -53,14 +53,20 @@ final class DistributedTests: XCTestCase {
         }
     }
 
-    /// `--jobs` children run this executable whatever its file is called: a renamed copy of `ae` works too.
+    /// `--jobs` children run this executable whatever its file is called: a renamed copy of `ae` works too. Their
+    /// ledger records name the study process's commit, not one each child looked up later.
     func testJobsFromARenamedCopyOfAE() throws {
-        let copy = path("ae-copy"), out = path("jobs")
+        let copy = path("ae-copy"), out = path("jobs"), ledger = path("ledger")
         try FileManager.default.copyItem(atPath: try MPI.ae(), toPath: copy)
-        let result = try MPI.run(copy, try gridArguments(out: out) + ["--jobs", "2"])
+        let result = try MPI.run(copy, try gridArguments(out: out) + ["--jobs", "2", "--ledger", ledger, "--ledger-commit", "0123abcd"])
         XCTAssertEqual(result.status, 0, result.output)
         let summary = try String(contentsOfFile: "\(out)/summary.csv", encoding: .utf8)
         XCTAssertEqual(summary.split(separator: "\n").count, 5, summary)
+        let records = try FileManager.default.contentsOfDirectory(atPath: ledger).filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(records.count, 4, "\(records)")
+        for name in records {
+            XCTAssertTrue(try String(contentsOfFile: "\(ledger)/\(name)", encoding: .utf8).contains("\"0123abcd\""), name)
+        }
     }
 
     /// A rank killed mid-study takes the job down; the rerun keeps every finished run file untouched and

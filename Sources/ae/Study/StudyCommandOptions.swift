@@ -17,6 +17,10 @@ struct StudyCommandOptions: ParsableArguments {
     @Option(help: "Ledger directory: one small JSON record per finished run (<id>.json), to commit. Recorded runs are skipped even without their run file, and the summary includes them.") var ledger: String?
     @Option(help: "Train at most this many runs now, in plan order, then write the summary (0 = only the summary).") var limit: Int?
     @Option(help: .hidden) var only: String?
+    /// The commit new ledger records name. The study process takes `git rev-parse HEAD` once at its start and hands
+    /// it to its `--jobs` children, so a run started hours later (after new commits) still names the commit of the
+    /// binary that trains it rather than the checkout's HEAD of that moment.
+    @Option(help: .hidden) var ledgerCommit: String?
     @OptionGroup var kernel: KernelOptions
 
     func validate() throws {
@@ -43,7 +47,7 @@ struct StudyCommandOptions: ParsableArguments {
 
     private func run<D: StudyDefinition>(_ type: D.Type, session: DistributedSession?) throws {
         try kernel.apply(session: session)
-        let folder = StudyFolder(path: out, dataDir: dataDir, ledger: ledger.map { StudyLedger(path: $0, commit: StudyLedger.gitCommit()) })
+        let folder = StudyFolder(path: out, dataDir: dataDir, ledger: ledger.map { StudyLedger(path: $0, commit: ledgerCommit ?? StudyLedger.gitCommit()) })
         if let only {  // a child process of --jobs: one run of the folder's saved study
             try Study<D>(resumingIn: folder).runOne(id: only, observer: Self.epochObserver)
             return
