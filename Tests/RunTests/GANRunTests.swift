@@ -114,6 +114,7 @@ final class GANRunTests: XCTestCase {
             XCTAssertTrue(epoch2 >= 1 && epoch2 <= 10, "\(epoch2)")
             XCTAssertEqual(epoch2, try f.doubleAttribute("classifier_score", at: "/score/after"))
         }
+        try assertScoresImageFiles(of: path, classifier: clf, dir: dir)
         let bad: [([String], String)] = [
             (["train", "--model", "gan-mlp", "--score-classifier", dir + "/none.h5", "--out", dir + "/x.h5"], "none.h5"),
             (["train", "--model", "gan-mlp", "--score-classifier", path, "--out", dir + "/x.h5"], "is a GAN run"),
@@ -127,6 +128,39 @@ final class GANRunTests: XCTestCase {
             XCTAssertTrue(b.output.contains(expected), "\(args): \(b.output)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"))
+    }
+
+    /// `ae score --images FILE.npy`: the same samples written to a file (float32, and as uint8) score as they do from
+    /// the run; pixels outside [0, 1], shapes that are not whole images and a run file beside --images are refused.
+    func assertScoresImageFiles(of path: String, classifier clf: String, dir: String) throws {
+        let g = try RunTestsSupport.runAE(["generate", path, "--n", "300", "--threads", "2"])
+        XCTAssertEqual(g.status, 0, g.output)
+        let (pixels, shape) = try RunFile.read(at: path) { try $0.readFloats("/generated/normal-seed1/images") }
+        let expected = try RunFile.read(at: path) { try XCTUnwrap($0.doubleAttribute("classifier_score", at: "/score/after")) }
+        let floats = dir + "/samples.npy", bytes = dir + "/samples-u8.npy", outside = dir + "/outside.npy", flat = dir + "/flat.npy"
+        try NPY.write(NPYArray(shape: shape, values: .float32(pixels)), to: floats)
+        let s = try RunTestsSupport.runAE(["score", "--images", floats, "--classifier", clf, "--nearest", "0"])
+        XCTAssertEqual(s.status, 0, s.output)
+        XCTAssertTrue(s.output.contains("300 images of \(floats): classifier score \(String(format: "%.3f", expected))"), s.output)
+        // Rounded to bytes the pixels move by < 1/510: the score stays a score of the same 300 samples.
+        try NPY.write(NPYArray(shape: shape, values: .uint8(pixels.map { UInt8(($0 * 255).rounded()) })), to: bytes)
+        let u = try RunTestsSupport.runAE(["score", "--images", bytes, "--classifier", clf, "--nearest", "10"])
+        XCTAssertEqual(u.status, 0, u.output)
+        XCTAssertTrue(u.output.contains("300 images of \(bytes): classifier score") && u.output.contains("first 10 vs"), u.output)
+        try NPY.write(NPYArray(shape: shape, values: .float32(pixels.map { $0 * 1.5 + 0.01 })), to: outside)
+        try NPY.write(NPYArray(shape: [300, 28, 27], values: .float32(Array(pixels.prefix(300 * 28 * 27)))), to: flat)
+        let bad: [([String], String)] = [
+            (["score", "--images", outside, "--classifier", clf], "is outside [0, 1]"),
+            (["score", "--images", flat, "--classifier", clf], "is not (n, …) images of 784 values"),
+            (["score", path, "--images", floats, "--classifier", clf], "not both"),
+            (["score", "--images", floats, "--classifier", clf, "--truncation", "0.5"], "drop --real"),
+            (["score", "--images", dir + "/none.npy", "--classifier", clf], "none.npy"),
+        ]
+        for (args, message) in bad {
+            let b = try RunTestsSupport.runAE(args)
+            XCTAssertNotEqual(b.status, 0, "\(args)")
+            XCTAssertTrue(b.output.contains(message), "\(args): \(b.output)")
+        }
     }
 
     /// Stopping after an epoch and resuming from the file ends with bitwise the same weights, Adam state and history.

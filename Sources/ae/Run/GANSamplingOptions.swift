@@ -23,9 +23,12 @@ struct GANSamplingOptions: ParsableArguments {
         }
     }
 
+    /// Plain N(0, I) codes, one per sample.
+    var isPlain: Bool { truncation == nil && rejection == 1 }
+
     /// Plain sampling: what an autoencoder run (which has no noise to truncate, no discriminator) accepts.
     func requirePlain(forAutoencoder run: String) throws {
-        guard truncation == nil && rejection == 1 else {
+        guard isPlain else {
             throw RunError("--truncation and --rejection apply to GAN runs; \(run) is an autoencoder run")
         }
     }

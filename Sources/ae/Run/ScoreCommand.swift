@@ -14,10 +14,13 @@ struct Score: ParsableCommand {
             higher = confident and varied). Mean max-probability: how sure the classifier is on each sample. Class-histogram \
             entropy (nats, max ln K): how evenly the predicted classes are spread (0 = mode collapse). Nearest-training PSNR: \
             mean PSNR of each of the first --nearest samples to its closest training image (high = memorised copies). \
-            --real test scores the run's real test images instead, as the reference.
+            --real test scores the run's real test images instead, as the reference. --images FILE.npy scores images \
+            made elsewhere (e.g. by a PyTorch model) with the same classifier, without a run file.
             """)
 
-    @Argument(help: "GAN or autoencoder run file.") var runFile: String
+    @Argument(help: "GAN or autoencoder run file (not with --images).") var runFile: String?
+    @Option(help: "Score these images instead of a run's: .npy of float32/float64 pixels in [0, 1] or uint8 0…255, shaped (n, …) with the classifier's input size per image; nothing is stored.")
+    var images: String?
     @Option(help: "Classifier run file (ae train --model classifier).") var classifier: String
     @Option(name: .customLong("n"), help: "Number of samples.") var count = 10_000
     @Option(help: "Seed of the noise / latent codes.") var seed: UInt64 = 1
@@ -37,12 +40,17 @@ struct Score: ParsableCommand {
         if let real, !["train", "test"].contains(real) { throw ValidationError("--real must be train or test, got '\(real)'") }
         guard GeneratorChoice(rawValue: generator) != nil else { throw ValidationError("--generator must be auto, raw or ema, got '\(generator)'") }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be non-empty without '/', got '\(name)'") }
+        guard (runFile == nil) != (images == nil) else { throw ValidationError("give a run file or --images FILE.npy, not both") }
+        if images != nil, real != nil || name != nil || generator != "auto" || !sampling.isPlain {
+            throw ValidationError("--images scores the file's images as they are: drop --real, --name, --generator and the sampling options")
+        }
     }
 
     func run() throws {
         try kernel.apply()
         let clf = try TrainedModel(path: classifier)
-        let (images, train, what, averaged) = try samples()
+        guard let runFile else { return try scoreImageFile(images!, with: clf) }
+        let (images, train, what, averaged) = try samples(of: runFile)
         let d = train.dims.count, compared = min(nearest, images.count / d)
         var score = try SampleScore.compute(images: images, classifier: clf)
         if compared > 0 {
@@ -58,7 +66,7 @@ struct Score: ParsableCommand {
 
     /// The images to score (count × dims), the training images, what they are, and whether a GAN's averaged
     /// generator made them.
-    private func samples() throws -> ([Float], ImageSet, String, Bool) {
+    private func samples(of runFile: String) throws -> ([Float], ImageSet, String, Bool) {
         if try GANRun.isGANRun(runFile) {
             let gan = try TrainedGAN(path: runFile, generator: GeneratorChoice(rawValue: generator)!)
             let data = try gan.data(dataDir: dataDir)
@@ -72,6 +80,38 @@ struct Score: ParsableCommand {
         let data = try trained.data(dataDir: dataDir)
         if let real { return try realImages(data, real) }
         return (try trained.sample(n: count, seed: seed).images, data.train, "decoder samples, z ~ N(0, I)", false)
+    }
+
+    /// --images: the file's images scored with `clf`; the nearest-training PSNR against the classifier's training images.
+    private func scoreImageFile(_ path: String, with clf: TrainedModel) throws {
+        let pixels = try Self.npyImages(path, dims: clf.spec.model.input)
+        let train = try clf.data(dataDir: dataDir).train, d = train.dims.count
+        let compared = min(nearest, pixels.count / d)
+        var score = try SampleScore.compute(images: pixels, classifier: clf)
+        if compared > 0 {
+            score.nearestPSNRMean = PSNRSummary(try TrainedModel.nearestTraining(Array(pixels.prefix(compared * d)), in: train).psnr).mean
+        }
+        print("\(score.count) images of \(path): \(score.summary)" + (compared > 0 ? " (first \(compared) vs \(train.count) training images)" : ""))
+        print("histogram: " + score.classHistogram.map { String(format: "%.3f", $0) }.joined(separator: " "))
+    }
+
+    /// Pixels in [0, 1] from a .npy of whole images of `dims` (uint8 scaled by 1/255; floats must already lie in [0, 1]).
+    static func npyImages(_ path: String, dims: Dims) throws -> [Float] {
+        let array = try NPY.read(path: path)
+        let d = dims.count, n = array.shape.first ?? 0
+        guard array.shape.count >= 2, n > 0, array.count == n * d else {
+            throw RunError("\(path): shape \(array.shape) is not (n, …) images of \(d) values (\(dims))")
+        }
+        switch array.values {
+        case .uint8(let v): return v.map { Float($0) / 255 }
+        case .float32, .float64:
+            let pixels = array.floats
+            if let bad = pixels.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                throw RunError("\(path): value \(pixels[bad]) at index \(bad) is outside [0, 1]")
+            }
+            return pixels
+        default: throw RunError("\(path): \(array.dtype.rawValue) images; expected float32, float64 or uint8")
+        }
     }
 
     private func realImages(_ data: RunData, _ split: String) throws -> ([Float], ImageSet, String, Bool) {
