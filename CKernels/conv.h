@@ -113,6 +113,40 @@ CK_ISA_PROTOS(void, ck_wino_input_impl, (float *CK_RESTRICT v, int64_t ldv, cons
 void ck_wino_output_impl_ref(float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias, int64_t n);
 CK_ISA_PROTOS(void, ck_wino_output_impl, (float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias,
                                           int64_t n))
+/// Whether Winograd paths may run (AE_WINOGRAD, ck_conv_set_winograd).
+int ck_conv_winograd_enabled(void);
+/// m[xi] (chunk x cop) = v[xi] (chunk x k) · up[xi] (k x cop) for `points` transform points, on the GEMM micro-kernel:
+/// up holds each point's block as B panels, ap is room for one chunk's A panels. Shared by both Winograd variants.
+void ck_wino_products(const ck_gemm_config *cfg, int points, int64_t chunk, int64_t k, int64_t cop, const float *v,
+                      const float *up, float *m, float *ap);
+/// One chunk of tiles starting at tile t0: v (points x chunk x k) and m (points x chunk x cop) to work in, ap for
+/// ck_wino_products, zero: k zeros (the padding).
+typedef void (*ck_wino_chunk_fn)(const void *call, int64_t t0, float *v, float *m, float *ap, const float *zero);
+/// Runs fn over `chunks` chunks of `chunk` tiles on up to `threads` threads (ck_split), each thread with buffers of
+/// its own. Returns 0, or -1 out of memory.
+int ck_wino_run_chunks(int points, int64_t chunks, int64_t chunk, int64_t k, int64_t cop, int threads,
+                       ck_wino_chunk_fn fn, const void *call);
+
+// MARK: Winograd F(4x4, 2x2) after space-to-depth, for 4x4 stride-2 convolutions (conv_polyphase.c)
+
+/// Channels-last, 4x4, stride 2, padding 1, even planes, 16+ channels on both sides, Winograd enabled.
+int ck_conv_polyphase_applies(const conv_geom *g);
+/// Workspace floats of ck_conv_polyphase_nhwc (0 for other shapes).
+int64_t ck_conv_polyphase_workspace(const conv_geom *g);
+/// The forward lowering's result (out = the column side from im) + bias, for a layer where ck_conv_polyphase_applies.
+/// Returns 0, or -1 out of memory.
+int ck_conv_polyphase_nhwc(float *out, const float *in, const float *w, const float *bias, const conv_geom *g, float *ws);
+/// v[xi*ldv + c] = (Bᵀ d B)[xi] for channels c < n of one 5x5 patch, d[5i + j] its element (i, j)'s channels.
+void ck_poly_input_impl_ref(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n);
+CK_ISA_PROTOS(void, ck_poly_input_impl, (float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n))
+/// y[r][c] = (Aᵀ m A)[r] + bias[c] for the 4x4 outputs r = 4i + j of one tile; y[r] NULL: skipped. bias may be NULL.
+void ck_poly_output_impl_ref(float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias, int64_t n);
+CK_ISA_PROTOS(void, ck_poly_output_impl, (float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias,
+                                          int64_t n))
+void ck_poly_input_tail(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t c0, int64_t n);
+void ck_poly_output_tail(float *const *y, const float *CK_RESTRICT m, int64_t ldm, const float *bias, int64_t c0,
+                         int64_t n);
+
 /// The references over channels [c0, n): the SIMD bodies' tails.
 void ck_wino_grad_tail(float *CK_RESTRICT yh, int64_t ldy, const float *const *dy, int64_t c0, int64_t n);
 void ck_wino_input_tail(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t c0, int64_t n);

@@ -50,7 +50,7 @@ static nhwc_layout layout_of(const conv_geom *g, int with_lowered) {
     l.koff = l.yt + align16(l.images * plane * g->col_c);
     l.colt = l.koff + align16(2 * rows);  // int64_t offsets: two floats each
     l.total = l.colt + (with_lowered ? align16(l.images * plane * rows) : 0);
-    if (g->channels_last) l.total = CK_MAX(l.total, ck_conv_winograd_workspace(g));
+    if (g->channels_last) l.total = CK_MAX(l.total, CK_MAX(ck_conv_winograd_workspace(g), ck_conv_polyphase_workspace(g)));
     return l;
 }
 
@@ -245,6 +245,7 @@ int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float 
                        float *ws) {
     if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
     if (ck_conv_winograd_applies(g)) return ck_conv_winograd_nhwc(out, im, w, bias, g, 0, ws);
+    if (ck_conv_polyphase_applies(g)) return ck_conv_polyphase_nhwc(out, im, w, bias, g, ws);
     const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, per = l.images;

@@ -28,7 +28,7 @@ static int winograd_forced = -1;
 
 void ck_conv_set_winograd(int on) { winograd_forced = on < 0 ? -1 : on != 0; }
 
-static int winograd_enabled(void) {
+int ck_conv_winograd_enabled(void) {
     if (winograd_forced >= 0) return winograd_forced;
     static int env = -2;
     if (env == -2) {
@@ -41,7 +41,7 @@ static int winograd_enabled(void) {
 int ck_conv_winograd_applies(const conv_geom *g) {
     // 16+ channels on both sides: with fewer the products are too thin for the transforms to pay.
     return g->channels_last && g->kh == 3 && g->kw == 3 && g->stride == 1 && g->pad == 1 && g->col_h == g->im_h
-           && g->col_w == g->im_w && g->im_c >= 16 && g->col_c >= 16 && winograd_enabled();
+           && g->col_w == g->im_w && g->im_c >= 16 && g->col_c >= 16 && ck_conv_winograd_enabled();
 }
 
 /// Tiles per group of the weight gradient: its V and Ŷ near 2^19 floats (2 MB). Depends only on the shape.
@@ -166,15 +166,25 @@ typedef struct {
     int64_t tiles_h, tiles_w, chunk;       // chunk: tiles per pass, a multiple of MR
 } wino_shape;
 
+/// What a chunk needs besides its buffers.
+typedef struct {
+    const wino_shape *s;
+    const ck_gemm_config *cfg;
+    float *out;
+    const float *in, *up, *bias;
+} wino_call;
+
 /// One chunk of tiles [t0, t0 + chunk): transform the patches into v (16 x chunk x ci_n), multiply point by point
 /// into m (16 x chunk x cop), transform back into out. `zero` is ci_n zeros (the padding).
-static void run_chunk(const wino_shape *s, const ck_gemm_config *cfg, float *out, const float *in, const float *up,
-                      const float *bias, int64_t t0, float *v, float *ap, float *m, const float *zero) {
+static void run_chunk(const void *call, int64_t t0, float *v, float *m, float *ap, const float *zero) {
+    const wino_call *c = call;
+    const wino_shape *s = c->s;
+    float *out = c->out;
+    const float *in = c->in, *bias = c->bias;
     const input_fn input = CK_PICK(input_fn, ck_wino_input_impl);
     const output_fn output = CK_PICK(output_fn, ck_wino_output_impl);
     const int64_t per_image = s->tiles_h * s->tiles_w, total = s->batch * per_image, chunk = s->chunk;
     const int64_t n = CK_MIN(chunk, total - t0), ci_n = s->ci_n, cop = s->cop;
-    const int mr = cfg->mr, nr = cfg->nr;
     for (int64_t t = 0; t < chunk; t++) {
         if (t >= n) {  // past the last tile: zeros, multiplied but never read back
             for (int xi = 0; xi < 16; xi++) memset(v + (xi * chunk + t) * ci_n, 0, (size_t)ci_n * sizeof(float));
@@ -189,20 +199,7 @@ static void run_chunk(const wino_shape *s, const ck_gemm_config *cfg, float *out
             }
         input(v + t * ci_n, chunk * ci_n, d, ci_n);
     }
-    for (int xi = 0; xi < 16; xi++) {
-        const float *vx = v + xi * chunk * ci_n, *ux = up + xi * ci_n * cop;
-        float *mx = m + xi * chunk * cop;
-        for (int64_t p = 0; p < chunk; p += mr) {
-            float *a = ap + p * ci_n;
-            if (cfg->pack_a) {
-                cfg->pack_a(a, vx + p * ci_n, ci_n, ci_n);
-            } else {
-                for (int64_t k = 0; k < ci_n; k++)
-                    for (int i = 0; i < mr; i++) a[k * mr + i] = vx[(p + i) * ci_n + k];
-            }
-            for (int64_t jp = 0; jp < cop; jp += nr) cfg->micro(ci_n, a, ux + jp * ci_n, mx + p * cop + jp, cop, 1.0f, 0.0f);
-        }
-    }
+    ck_wino_products(c->cfg, 16, chunk, ci_n, cop, v, c->up, m, ap);
     for (int64_t t = 0; t < n; t++) {
         const int64_t tile = t0 + t, b = tile / per_image, th = tile % per_image / s->tiles_w, tw = tile % s->tiles_w;
         float *y[4];
@@ -229,17 +226,43 @@ int ck_conv_winograd_nhwc(float *out, const float *in, const float *w, const flo
     const int64_t tiles = s.batch * s.tiles_h * s.tiles_w, chunks = (tiles + s.chunk - 1) / s.chunk;
     if (tiles == 0) return 0;
     transform_filters(ws, w, s.ci_n, s.co_n, s.cop, cfg.nr, raise);
-    const size_t scratch = (size_t)(16 * s.chunk * (s.ci_n + s.cop) + s.chunk * s.ci_n + s.ci_n);
+    const wino_call call = {.s = &s, .cfg = &cfg, .out = out, .in = in, .up = ws, .bias = bias};
+    return ck_wino_run_chunks(16, chunks, s.chunk, s.ci_n, s.cop, ck_conv_threads(chunks, tiles * 16 * s.ci_n),
+                              run_chunk, &call);
+}
+
+void ck_wino_products(const ck_gemm_config *cfg, int points, int64_t chunk, int64_t k, int64_t cop, const float *v,
+                      const float *up, float *m, float *ap) {
+    const int mr = cfg->mr, nr = cfg->nr;
+    for (int xi = 0; xi < points; xi++) {
+        const float *vx = v + xi * chunk * k, *ux = up + xi * k * cop;
+        float *mx = m + xi * chunk * cop;
+        for (int64_t p = 0; p < chunk; p += mr) {
+            float *a = ap + p * k;
+            if (cfg->pack_a) {
+                cfg->pack_a(a, vx + p * k, k, k);
+            } else {
+                for (int64_t kk = 0; kk < k; kk++)
+                    for (int i = 0; i < mr; i++) a[kk * mr + i] = vx[(p + i) * k + kk];
+            }
+            for (int64_t jp = 0; jp < cop; jp += nr) cfg->micro(k, a, ux + jp * k, mx + p * cop + jp, cop, 1.0f, 0.0f);
+        }
+    }
+}
+
+int ck_wino_run_chunks(int points, int64_t chunks, int64_t chunk, int64_t k, int64_t cop, int threads,
+                       ck_wino_chunk_fn fn, const void *call) {
+    const size_t scratch = (size_t)(points * chunk * (k + cop) + chunk * k + k);
     int status = 0;
-    ck_split split = ck_split_make(ck_conv_threads(chunks, tiles * 16 * s.ci_n), chunks);
+    ck_split split = ck_split_make(threads, chunks);
     #pragma omp parallel num_threads(split.threads) reduction(|: status)
     {
         float *v = ck_thread_buffer(CK_BUFFER_CONV, scratch);
-        float *m = v ? v + 16 * s.chunk * s.ci_n : NULL, *ap = m ? m + 16 * s.chunk * s.cop : NULL;
-        float *zero = ap ? ap + s.chunk * s.ci_n : NULL;
-        if (zero) memset(zero, 0, (size_t)s.ci_n * sizeof(float));
+        float *m = v ? v + points * chunk * k : NULL, *ap = m ? m + points * chunk * cop : NULL;
+        float *zero = ap ? ap + chunk * k : NULL;
+        if (zero) memset(zero, 0, (size_t)k * sizeof(float));
         for (int64_t visited = 0, c; (c = ck_split_next(&split, &visited)) >= 0;) {
-            if (v) run_chunk(&s, &cfg, out, in, ws, bias, c * s.chunk, v, ap, m, zero);
+            if (v) fn(call, c * chunk, v, m, ap, zero);
             else status = 1;
         }
     }

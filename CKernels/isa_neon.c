@@ -17,6 +17,7 @@
 #include "optim_simd.h"
 #include "conv_simd.h"
 #include "conv_winograd_simd.h"
+#include "conv_polyphase_simd.h"
 #include "random_simd.h"
 #include "vae_simd.h"
 #include "norm_simd.h"

@@ -277,6 +277,40 @@ final class ConvTests: XCTestCase {
         assertClose(on.doubles, off.doubles, rtol: 1e-4, atol: 1e-4, "Winograd against the lowering")
     }
 
+    /// Winograd F(4x4, 2x2) after space-to-depth for 4x4 stride-2 convolutions (the forward lowering: Conv2d forward,
+    /// ConvTranspose2d backward-data): partial tiles, channel counts off the vector and tile widths, a 1x1 output,
+    /// DCGAN's layer; every ISA against the twin, and the switch takes another path.
+    func testPolyphaseAgainstTwin() {
+        ck_conv_set_winograd(1)
+        defer { ck_conv_set_winograd(-1) }
+        let shapes = [
+            ConvShape(batch: 3, inChannels: 16, outChannels: 24, size: 14, kernel: 4, stride: 2, padding: 1),
+            ConvShape(batch: 2, inChannels: 20, inHeight: 6, inWidth: 10, outChannels: 17, kernelHeight: 4, kernelWidth: 4,
+                      stride: 2, padding: 1),
+            ConvShape(batch: 1, inChannels: 33, outChannels: 16, size: 2, kernel: 4, stride: 2, padding: 1),
+            ConvShape(batch: 2, inChannels: 64, outChannels: 128, size: 14, kernel: 4, stride: 2, padding: 1),
+            ConvShape(batch: 2, inChannels: 24, outChannels: 16, size: 7, kernel: 4, stride: 2, padding: 1),  // ConvT 7 -> 14
+        ]
+        for (i, shape) in shapes.enumerated() {
+            var s = shape
+            s.channelsLast = true
+            checkAgainstTwin(s, transposed: i == 4, seed: UInt64(1700 + 10 * i))
+        }
+        for (shape, transposed) in [(shapes[3], false), (shapes[4], true)] {
+            var s = shape
+            s.channelsLast = true
+            let (x, w, b, dy) = inputs(s, transposed: transposed, seed: 1800)
+            ck_conv_set_winograd(1)
+            let on = transposed ? cBackward(s, transposed: true, dy: dy, x: x, w: w).dx : cForward(s, transposed: false, x: x, w: w, bias: b)
+            ck_conv_set_winograd(0)
+            let off = transposed ? cBackward(s, transposed: true, dy: dy, x: x, w: w).dx : cForward(s, transposed: false, x: x, w: w, bias: b)
+            XCTAssertNotEqual(on, off, "transposed=\(transposed)")
+            // Looser than F(2x2, 3x3)'s 1e-4: Aᵀ scales by up to 8, and a float32 simulation puts this transform's
+            // error at ~3x the lowering's (outputs here are sums of 1 024 products, ~10 in size).
+            assertClose(on.doubles, off.doubles, rtol: 1e-4, atol: 1e-3, "F(4x4, 2x2) against the lowering, transposed=\(transposed)")
+        }
+    }
+
     /// Forward without bias, and backward with only some outputs requested (each path reuses the workspace
     /// differently), give the same values as the full call.
     func testOptionalOutputsAndNoBias() {
