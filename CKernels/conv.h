@@ -133,9 +133,11 @@ int ck_wino_run_chunks(int points, int64_t chunks, int64_t chunk, int64_t k, int
 int ck_conv_polyphase_applies(const conv_geom *g);
 /// Workspace floats of ck_conv_polyphase_nhwc (0 for other shapes).
 int64_t ck_conv_polyphase_workspace(const conv_geom *g);
-/// The forward lowering's result (out = the column side from im) + bias, for a layer where ck_conv_polyphase_applies.
+/// The forward lowering's result (raise = 0: out = the column side from im, the image side) or the data gradient's
+/// (raise = 1: out = the image side from the column side), + bias, for a layer where ck_conv_polyphase_applies.
 /// Returns 0, or -1 out of memory.
-int ck_conv_polyphase_nhwc(float *out, const float *in, const float *w, const float *bias, const conv_geom *g, float *ws);
+int ck_conv_polyphase_nhwc(float *out, const float *in, const float *w, const float *bias, const conv_geom *g, int raise,
+                           float *ws);
 /// v[xi*ldv + c] = (Bᵀ d B)[xi] for channels c < n of one 5x5 patch, d[5i + j] its element (i, j)'s channels.
 void ck_poly_input_impl_ref(float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n);
 CK_ISA_PROTOS(void, ck_poly_input_impl, (float *CK_RESTRICT v, int64_t ldv, const float *const *d, int64_t n))

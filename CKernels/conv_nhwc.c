@@ -245,7 +245,7 @@ int ck_conv_lower_nhwc(float *out, const float *im, const float *w, const float 
                        float *ws) {
     if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
     if (ck_conv_winograd_applies(g)) return ck_conv_winograd_nhwc(out, im, w, bias, g, 0, ws);
-    if (ck_conv_polyphase_applies(g)) return ck_conv_polyphase_nhwc(out, im, w, bias, g, ws);
+    if (ck_conv_polyphase_applies(g)) return ck_conv_polyphase_nhwc(out, im, w, bias, g, 0, ws);
     const nhwc_layout l = layout_of(g, 0);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, per = l.images;
@@ -401,6 +401,7 @@ int ck_conv_raise_nhwc(float *im, const float *colside, const float *w, const fl
                        float *ws) {
     if (g->batch == 0) return 0;  // no workspace then (ck_conv_nhwc_workspace)
     if (ck_conv_winograd_applies(g)) return ck_conv_winograd_nhwc(im, colside, w, bias, g, 1, ws);
+    if (ck_conv_polyphase_applies(g)) return ck_conv_polyphase_nhwc(im, colside, w, bias, g, 1, ws);
     const nhwc_layout l = layout_of(g, 1);
     const int64_t ph = g->im_h + 2 * g->pad, pw = g->im_w + 2 * g->pad, kk = g->kh * g->kw;
     const int64_t rows = g->im_c * kk, plane = g->col_h * g->col_w, c_n = g->col_c;
