@@ -40,7 +40,8 @@ struct Score: ParsableCommand {
         if let real, !["train", "test"].contains(real) { throw ValidationError("--real must be train or test, got '\(real)'") }
         guard GeneratorChoice(rawValue: generator) != nil else { throw ValidationError("--generator must be auto, raw or ema, got '\(generator)'") }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be non-empty without '/', got '\(name)'") }
-        guard (runFile == nil) != (images == nil) else { throw ValidationError("give a run file or --images FILE.npy, not both") }
+        if runFile != nil, images != nil { throw ValidationError("give a run file or --images FILE.npy, not both") }
+        if runFile == nil, images == nil { throw ValidationError("give the run file to score (or --images FILE.npy)") }
         if images != nil, real != nil || name != nil || generator != "auto" || !sampling.isPlain {
             throw ValidationError("--images scores the file's images as they are: drop --real, --name, --generator and the sampling options")
         }
