@@ -117,24 +117,30 @@ public struct Dataset: Sendable {
         if let bad = ints.first(where: { $0 < 0 || $0 > Int64(Int32.max) }) {
             throw DataError(.corrupt, paths.labels, "label \(bad) is not a non-negative 32-bit integer")
         }
-        let pixels: [Float]
-        switch images.values {
-        case .uint8(let bytes):
-            pixels = unitFloats(bytes)
-        case .int32, .int64:
-            let raw = images.integers!
-            if let bad = raw.first(where: { $0 < 0 || $0 > 255 }) {
-                throw DataError(.corrupt, paths.images, "pixel value \(bad) outside 0...255")
-            }
-            pixels = raw.map { Float($0) / 255 }
-        case .float32, .float64:
-            pixels = images.floats
-            if let bad = pixels.first(where: { !($0 >= 0 && $0 <= 1) }) {
-                throw DataError(.corrupt, paths.images, "float pixel value \(bad) outside [0, 1]")
-            }
-        }
+        let pixels = try unitPixels(images, path: paths.images)
         return LabeledImages(images: pixels, labels: ints.map { Int32($0) }, channels: c, height: h, width: w,
                              classNames: classNames)
+    }
+}
+
+/// Pixels in [0, 1] from an image array: bytes and other integers (0…255) divided by 255, floats checked to lie in
+/// [0, 1] already. Throws naming `path` for a value out of range.
+public func unitPixels(_ images: NPYArray, path: String) throws -> [Float] {
+    switch images.values {
+    case .uint8(let bytes):
+        return unitFloats(bytes)
+    case .int32, .int64:
+        let raw = images.integers!
+        if let bad = raw.first(where: { $0 < 0 || $0 > 255 }) {
+            throw DataError(.corrupt, path, "pixel value \(bad) outside 0...255")
+        }
+        return raw.map { Float($0) / 255 }
+    case .float32, .float64:
+        let pixels = images.floats
+        if let bad = pixels.first(where: { !($0 >= 0 && $0 <= 1) }) {
+            throw DataError(.corrupt, path, "float pixel value \(bad) outside [0, 1]")
+        }
+        return pixels
     }
 }
 

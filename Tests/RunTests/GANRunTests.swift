@@ -150,7 +150,8 @@ final class GANRunTests: XCTestCase {
         try NPY.write(NPYArray(shape: shape, values: .float32(pixels.map { $0 * 1.5 + 0.01 })), to: outside)
         try NPY.write(NPYArray(shape: [300, 28, 27], values: .float32(Array(pixels.prefix(300 * 28 * 27)))), to: flat)
         let bad: [([String], String)] = [
-            (["score", "--images", outside, "--classifier", clf], "is outside [0, 1]"),
+            (["score", "--images", outside, "--classifier", clf], "\(outside): corrupt: float pixel value"),
+            (["score", "--images", outside, "--classifier", clf], "outside [0, 1]"),
             (["score", "--images", flat, "--classifier", clf], "is not (n, …) images of 784 values"),
             (["score", path, "--images", floats, "--classifier", clf], "not both"),
             (["score", "--images", floats, "--classifier", clf, "--truncation", "0.5"], "drop --real"),

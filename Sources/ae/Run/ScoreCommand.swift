@@ -19,7 +19,7 @@ struct Score: ParsableCommand {
             """)
 
     @Argument(help: "GAN or autoencoder run file (not with --images).") var runFile: String?
-    @Option(help: "Score these images instead of a run's: .npy of float32/float64 pixels in [0, 1] or uint8 0…255, shaped (n, …) with the classifier's input size per image; nothing is stored.")
+    @Option(help: "Score these images instead of a run's: .npy of float32/float64 pixels in [0, 1] or integers 0…255, shaped (n, …) with the classifier's input size per image; nothing is stored.")
     var images: String?
     @Option(help: "Classifier run file (ae train --model classifier).") var classifier: String
     @Option(name: .customLong("n"), help: "Number of samples.") var count = 10_000
@@ -96,23 +96,15 @@ struct Score: ParsableCommand {
         print("histogram: " + score.classHistogram.map { String(format: "%.3f", $0) }.joined(separator: " "))
     }
 
-    /// Pixels in [0, 1] from a .npy of whole images of `dims` (uint8 scaled by 1/255; floats must already lie in [0, 1]).
+    /// Pixels in [0, 1] from a .npy of whole images of `dims` (the datasets' conversion: integers / 255, floats as
+    /// they are, checked to lie in [0, 1]).
     static func npyImages(_ path: String, dims: Dims) throws -> [Float] {
         let array = try NPY.read(path: path)
         let d = dims.count, n = array.shape.first ?? 0
         guard array.shape.count >= 2, n > 0, array.count == n * d else {
             throw RunError("\(path): shape \(array.shape) is not (n, …) images of \(d) values (\(dims))")
         }
-        switch array.values {
-        case .uint8(let v): return v.map { Float($0) / 255 }
-        case .float32, .float64:
-            let pixels = array.floats
-            if let bad = pixels.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
-                throw RunError("\(path): value \(pixels[bad]) at index \(bad) is outside [0, 1]")
-            }
-            return pixels
-        default: throw RunError("\(path): \(array.dtype.rawValue) images; expected float32, float64 or uint8")
-        }
+        return try unitPixels(array, path: path)
     }
 
     private func realImages(_ data: RunData, _ split: String) throws -> ([Float], ImageSet, String, Bool) {
