@@ -26,9 +26,12 @@
 
 #include <string.h>
 
+/// A 4x4 kernel at stride 2 and padding 1 (the shape the transforms below are written for).
+static int is_k4_s2_p1(const conv_geom *g) { return g->kh == 4 && g->kw == 4 && g->stride == 2 && g->pad == 1; }
+
 int ck_conv_polyphase_applies(const conv_geom *g) {
-    return g->channels_last && g->kh == 4 && g->kw == 4 && g->stride == 2 && g->pad == 1 && g->im_h == 2 * g->col_h
-           && g->im_w == 2 * g->col_w && g->im_c >= 16 && g->col_c >= 16 && ck_conv_winograd_enabled();
+    return g->channels_last && is_k4_s2_p1(g) && g->im_h == 2 * g->col_h && g->im_w == 2 * g->col_w && g->im_c >= 16
+           && g->col_c >= 16 && ck_conv_winograd_enabled();
 }
 
 /// Tiles per chunk: a chunk's transformed patches and products near 2^16 floats (256 KB), in whole MR panels.
@@ -37,7 +40,7 @@ static int64_t chunk_tiles(int points, int64_t k, int64_t cop, int mr) {
 }
 
 int64_t ck_conv_polyphase_workspace(const conv_geom *g) {
-    if (!(g->kh == 4 && g->kw == 4 && g->stride == 2 && g->pad == 1)) return 0;
+    if (!is_k4_s2_p1(g)) return 0;
     // U: 100 blocks of one side's channels by the other's rounded up to the widest NR (64).
     const int64_t round = 63;
     return 100 * CK_MAX(g->im_c * ((g->col_c + round) & ~round), g->col_c * ((g->im_c + round) & ~round));
