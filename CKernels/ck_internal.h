@@ -82,14 +82,19 @@ static inline ck_split ck_split_make(int64_t threads, int64_t count) {
     return s;
 }
 
+/// The calling thread's number in its parallel region (0 outside one, and without OpenMP).
+static inline int ck_thread_id(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 /// The next iteration for the calling thread, -1 when none is left; *visited (0 on the first call) counts
 /// the ranges this thread has emptied, starting with its own.
 static inline int64_t ck_split_next(ck_split *s, int64_t *visited) {
-#ifdef _OPENMP
-    const int64_t t = omp_get_thread_num();
-#else
-    const int64_t t = 0;
-#endif
+    const int64_t t = ck_thread_id();
     for (; *visited < s->threads; (*visited)++) {
         const int64_t r = (t + *visited) % s->threads, end = s->count * (r + 1) / s->threads;
         if (__atomic_load_n(&s->range[r].next, __ATOMIC_RELAXED) >= end) continue;

@@ -145,11 +145,7 @@ void ck_split_trace(int threads, int64_t count, int delay_us, int32_t *hits, int
     for (int64_t i = 0; i < count; i++) hits[i] = 0, runner[i] = -1;
     const int64_t first_range_end = count / CK_MAX(1, CK_MIN(threads, CK_SPLIT_MAX));
     CK_PARALLEL_FOR(threads, i, count) {
-#ifdef _OPENMP
-        const int t = omp_get_thread_num();
-#else
-        const int t = 0;
-#endif
+        const int t = ck_thread_id();
         if (t == 0 && i < first_range_end && delay_us > 0) usleep((useconds_t)delay_us);
         __atomic_fetch_add(&hits[i], 1, __ATOMIC_RELAXED);
         runner[i] = t;

@@ -28,14 +28,6 @@
 /// Most radix stages a supported length can need (2^40 is far beyond any grid here).
 #define MAX_STAGES 40
 
-static inline int thread_id(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 // MARK: FFT
 
 typedef struct {
@@ -204,7 +196,7 @@ static void fft_along_rows(double *re, double *im, int64_t stride, int64_t rows,
     const strip_fn transform = pick_strip_fft();
     #pragma omp parallel for num_threads(ck_threads_for(strips)) schedule(static)
     for (int64_t s = 0; s < strips; s++) {
-        double *buf = p->strips + (int64_t)thread_id() * 4 * m * FFT_LANES;
+        double *buf = p->strips + (int64_t)ck_thread_id() * 4 * m * FFT_LANES;
         double *br = buf, *bi = buf + m * FFT_LANES;
         const int64_t row0 = s * FFT_LANES, lanes = CK_MIN(FFT_LANES, rows - row0);
         // Row pointers for every lane; missing lanes read row0 again (their results are not written back).
@@ -238,7 +230,7 @@ static void fft_along_columns(double *re, double *im, int64_t stride, int64_t co
     const strip_fn transform = pick_strip_fft();
     #pragma omp parallel for num_threads(ck_threads_for(strips)) schedule(static)
     for (int64_t s = 0; s < strips; s++) {
-        double *buf = p->strips + (int64_t)thread_id() * 4 * m * FFT_LANES;
+        double *buf = p->strips + (int64_t)ck_thread_id() * 4 * m * FFT_LANES;
         double *br = buf, *bi = buf + m * FFT_LANES;
         const int64_t col0 = s * FFT_LANES, lanes = CK_MIN(FFT_LANES, cols - col0);
         // Whole strips are read (the stride leaves room); lanes past `cols` are computed and dropped.
