@@ -18,5 +18,6 @@
 #include "ck_tsne.h"
 #include "ck_vae.h"
 #include "ck_norm.h"
+#include "ck_spectral_norm.h"
 
 #endif

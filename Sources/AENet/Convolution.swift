@@ -8,6 +8,9 @@ public final class Convolution: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter, bias: Parameter
     let initializer: Initializer
+    /// Spectral normalisation of the weight read as out channels × the rest (GAN discriminators; convolutions
+    /// only), nil = plain W.
+    public let spectralNorm: SpectralNormalization?
     /// Input, output and their gradients are channels-last (batch, h, w, c) instead of NCHW. Set by the network
     /// (`Sequential.prepare`) before `prepare`, so consecutive layers hand each other channels-last tensors.
     var channelsLast = false
@@ -17,7 +20,8 @@ public final class Convolution: Layer {
     private var input: Tensor?
 
     public init(_ kind: Kind, _ inChannels: Int, _ outChannels: Int, kernel: Int = 3, stride: Int = 1, padding: Int = 1,
-                outputPadding: Int = 0, initializer: Initializer = .he) {
+                outputPadding: Int = 0, initializer: Initializer = .he, spectralNorm: Bool = false) {
+        precondition(!spectralNorm || kind == .conv, "spectral normalisation is implemented for Conv2d weights only")
         self.kind = kind
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -29,14 +33,16 @@ public final class Convolution: Layer {
         let wShape = kind == .conv ? [outChannels, inChannels, kernel, kernel] : [inChannels, outChannels, kernel, kernel]
         weight = Parameter(name: "weight", shape: wShape)
         bias = Parameter(name: "bias", shape: [outChannels])
+        self.spectralNorm = spectralNorm ? SpectralNormalization(rows: outChannels, cols: inChannels * kernel * kernel) : nil
     }
 
     public var description: String {
         let name = kind == .conv ? "Conv2d" : "ConvTranspose2d"
         let op = kind == .transposed ? ",op\(outputPadding)" : ""
-        return "\(name)(\(inChannels)→\(outChannels),k\(kernel),s\(stride),p\(padding)\(op))"
+        return "\(name)(\(inChannels)→\(outChannels),k\(kernel),s\(stride),p\(padding)\(op)\(spectralNorm == nil ? "" : ",SN"))"
     }
     public var parameters: [Parameter] { [weight, bias] }
+    public var buffers: [Parameter] { spectralNorm.map { [$0.u] } ?? [] }
 
     private func geometry(_ input: Dims, batch: Int) -> ck_conv_shape {
         ck_conv_shape(batch: Int64(batch), in_channels: Int64(inChannels), in_h: Int64(input.h), in_w: Int64(input.w),
@@ -72,6 +78,7 @@ public final class Convolution: Layer {
         let fanOut = (kind == .conv ? outChannels : inChannels) * kernel * kernel
         initializer.fill(weight, fanIn: fanIn, fanOut: fanOut, seed: seed)
         bias.value.zero()
+        spectralNorm?.initialize(seed: seed)
     }
 
     public func forward(_ x: Tensor, context: PassContext, workspace: UnsafeMutablePointer<Float>) -> Tensor {
@@ -79,9 +86,10 @@ public final class Convolution: Layer {
         var s = shape
         s.batch = Int64(x.batch)
         let y = output.tensor(batch: x.batch, dims: outDims)
+        let w = spectralNorm?.normalize(weight, training: context.training) ?? weight.value.pointer
         let status = kind == .conv
-            ? ck_conv2d_forward(y.data, x.data, weight.value.pointer, bias.value.pointer, &s, workspace)
-            : ck_conv_transpose2d_forward(y.data, x.data, weight.value.pointer, bias.value.pointer, &s, workspace)
+            ? ck_conv2d_forward(y.data, x.data, w, bias.value.pointer, &s, workspace)
+            : ck_conv_transpose2d_forward(y.data, x.data, w, bias.value.pointer, &s, workspace)
         precondition(status == 0, "\(description): invalid geometry")
         return y
     }
@@ -91,11 +99,12 @@ public final class Convolution: Layer {
         var s = shape
         s.batch = Int64(x.batch)
         let dx = inputGrad.map { $0.tensor(batch: x.batch, dims: x.dims) }
+        let w = spectralNorm?.normalized.pointer ?? weight.value.pointer
         let status = kind == .conv
-            ? ck_conv2d_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data, weight.value.pointer, &s, workspace)
-            : ck_conv_transpose2d_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data,
-                                           weight.value.pointer, &s, workspace)
+            ? ck_conv2d_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data, w, &s, workspace)
+            : ck_conv_transpose2d_backward(dx?.data, weight.gradientTarget, bias.gradientTarget, dy.data, x.data, w, &s, workspace)
         precondition(status == 0, "\(description): invalid geometry")
+        spectralNorm?.projectGradient(weight)
         return dx ?? x
     }
 }

@@ -37,6 +37,10 @@ public struct GANConfig: Codable, Equatable, Sendable {
     /// gan-conv only: batch norm after G's Linear and hidden ConvTs and after D's convolutions but the first
     /// (DCGAN). Runs written before batch norm existed decode as false, so they rebuild the network they trained.
     public var batchNorm = true
+    /// Spectral normalisation of every discriminator weight (Miyato et al. 2018), which then has no batch norm
+    /// (G keeps its own): D's Lipschitz constant is held near 1 instead of its activations being normalised.
+    /// Off by default; runs written before it existed decode as false.
+    public var spectralNorm = false
     public var epochs = 10
     public var batchSize = 64
     /// Discriminator updates per generator update (k).
@@ -114,7 +118,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
 
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
-        case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, initialization, epochs, batchSize, discriminatorSteps,
+        case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, spectralNorm, initialization, epochs, batchSize, discriminatorSteps,
              optimizer, schedule, seed, dropout, realLabel, ema, discriminatorLearningRate
     }
 
@@ -136,6 +140,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
             generatorActivation = kind
         }
         batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? false
+        spectralNorm = try c.decodeIfPresent(Bool.self, forKey: .spectralNorm) ?? false
         initialization = try c.decodeIfPresent(Initialization.self, forKey: .initialization)
         epochs = try c.decode(Int.self, forKey: .epochs)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
@@ -158,6 +163,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(Self.name(of: activation), forKey: .activation)
         try c.encodeIfPresent(generatorActivation.map(Self.name(of:)), forKey: .generatorActivation)
         try c.encode(batchNorm, forKey: .batchNorm)
+        try c.encode(spectralNorm, forKey: .spectralNorm)
         try c.encodeIfPresent(initialization, forKey: .initialization)
         try c.encode(epochs, forKey: .epochs)
         try c.encode(batchSize, forKey: .batchSize)
@@ -223,18 +229,22 @@ public final class GAN {
 
     static func mlp(_ c: GANConfig) -> (Sequential, Sequential) {
         let n = c.image.count, h = c.resolvedHidden
-        func stack(_ widths: [Int], _ act: Activation.Kind, dropout: Float = 0) -> [Layer] {
-            zip(widths, widths.dropFirst()).flatMap { [Linear($0, $1, initializer: c.weights(.he)), Activation(act)] + c.discriminatorDropout(dropout) }
+        func stack(_ widths: [Int], _ act: Activation.Kind, dropout: Float = 0, spectralNorm sn: Bool) -> [Layer] {
+            zip(widths, widths.dropFirst()).flatMap {
+                [Linear($0, $1, initializer: c.weights(.he), spectralNorm: sn), Activation(act)] + c.discriminatorDropout(dropout)
+            }
         }
-        return (Sequential("generator", stack([c.noise] + h, c.resolvedGeneratorActivation)
+        let sn = c.spectralNorm
+        return (Sequential("generator", stack([c.noise] + h, c.resolvedGeneratorActivation, spectralNorm: false)
                            + [Linear(h.last ?? c.noise, n, initializer: c.weights(.xavier)), Activation(.sigmoid), Reshape(c.image)]),
-                Sequential("discriminator", stack([n] + h.reversed(), c.activation, dropout: c.dropout)
-                           + [Linear(h.first ?? n, 1, initializer: c.weights(.xavier))]))
+                Sequential("discriminator", stack([n] + h.reversed(), c.activation, dropout: c.dropout, spectralNorm: sn)
+                           + [Linear(h.first ?? n, 1, initializer: c.weights(.xavier), spectralNorm: sn)]))
     }
 
     /// DCGAN-style pair (Radford et al. 2016). For MNIST and the default channels [64, 128], with batch norm (BN):
     ///   G: Linear z→128·7·7, BN, ReLU, ConvT 128→64 (k4 s2 p1) 7→14, BN, ReLU, ConvT 64→1 (k4 s2 p1) 14→28, sigmoid;
-    ///   D: Conv 1→64 (k4 s2 p1) 28→14, LReLU, Conv 64→128 (k4 s2 p1) 14→7, BN, LReLU, Linear 128·7·7→1.
+    ///   D: Conv 1→64 (k4 s2 p1) 28→14, LReLU, Conv 64→128 (k4 s2 p1) 14→7, BN, LReLU, Linear 128·7·7→1
+    ///   (with `spectralNorm`: every D weight spectrally normalised and no BN in D).
     /// As in DCGAN, neither G's output nor D's input layer is normalised, and D normalises its real and fake halves
     /// apart (`prepare`). G's Linear output is normalised per channel after the reshape (BN2d over 7×7 rather than
     /// BN1d over 6 272 features: 49× more values per statistic). Kernel 4 with stride 2 and padding 1 exactly
@@ -247,11 +257,12 @@ public final class GAN {
         let ch = c.resolvedHidden, k = ch.count, base = Dims(ch.last!, c.image.h >> k, c.image.w >> k)
         let gAct = c.resolvedGeneratorActivation
         func layer(_ kind: Convolution.Kind, _ i: Int, _ o: Int) -> Convolution {
-            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1, initializer: c.weights(.he))
+            Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1, initializer: c.weights(.he), spectralNorm: kind == .conv && c.spectralNorm)
         }
         func norm(_ channels: Int) -> [Layer] { c.batchNorm ? [BatchNorm(channels)] : [] }
         let down = zip([c.image.c] + ch, ch).enumerated().flatMap { i, io -> [Layer] in
-            [layer(.conv, io.0, io.1)] + (i > 0 ? norm(io.1) : []) + [Activation(c.activation)] + c.discriminatorDropout(c.dropout)
+            [layer(.conv, io.0, io.1)] + (i > 0 && !c.spectralNorm ? norm(io.1) : []) + [Activation(c.activation)]
+                + c.discriminatorDropout(c.dropout)
         }
         let upChannels = Array(ch.reversed())
         let up = zip(upChannels, upChannels.dropFirst()).flatMap { [layer(.transposed, $0, $1)] + norm($1) + [Activation(gAct)] }
@@ -260,7 +271,7 @@ public final class GAN {
         let linear = Linear(c.noise, base.count, initializer: c.weights(.he))
         let stem: [Layer] = c.batchNorm ? [linear, Reshape(base)] + norm(base.c) + [Activation(gAct)] : [linear, Activation(gAct), Reshape(base)]
         return (Sequential("generator", stem + up + [layer(.transposed, ch[0], c.image.c), Activation(.sigmoid)]),
-                Sequential("discriminator", down + [Linear(base.count, 1, initializer: c.weights(.he))]))
+                Sequential("discriminator", down + [Linear(base.count, 1, initializer: c.weights(.he), spectralNorm: c.spectralNorm)]))
     }
 
     /// Allocates buffers: G for batches of `batch`, D for 2·batch (a real and a fake half in one pass, each half

@@ -22,4 +22,4 @@ struct KernelBenchInstance {
 
 /// Every registered case. Each kernel family contributes its own list (Bench/<Family>BenchCases.swift).
 let allKernelBenchCases: [KernelBenchCase] = gemmBenchCases + elementwiseBenchCases + convBenchCases + lossOptimBenchCases
-    + normBenchCases
+    + normBenchCases + spectralNormBenchCases

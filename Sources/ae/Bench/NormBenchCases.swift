@@ -43,3 +43,30 @@ let normBenchCases: [KernelBenchCase] = [(128, 64), (64, 64)].map { batch, group
 private extension Array where Element == Float {
     var doubles: [Double] { map(Double.init) }
 }
+
+/// Spectral normalisation of gan-conv's largest discriminator weight (Conv 64→128, k4: 128 × 1024) and of its final
+/// Linear (1 × 6272): a training forward (one power-iteration step) followed by the gradient projection.
+let spectralNormBenchCases: [KernelBenchCase] = [(128, 1024), (1, 6272)].map { rows, cols in
+    KernelBenchCase(family: "norm", name: "spectral norm fwd+bwd \(rows)x\(cols)", flops: 0) {
+        let w = benchFloats(rows * cols, seed: 13), u0 = benchFloats(rows, seed: 14), g = benchFloats(rows * cols, seed: 15)
+        var wSN = [Float](repeating: 0, count: w.count), u = u0, v = [Float](repeating: 0, count: cols), grad = g
+        let run = {
+            u = u0
+            grad = g
+            let sigma = w.withUnsafeBufferPointer { wb in u.withUnsafeMutableBufferPointer { ub in v.withUnsafeMutableBufferPointer { vb in
+                wSN.withUnsafeMutableBufferPointer { SpectralNormKernel.forward(wSN: $0, u: ub, v: vb, w: wb, rows: rows, cols: cols, updateU: true) }
+            } } }
+            grad.withUnsafeMutableBufferPointer { gb in wSN.withUnsafeBufferPointer { sb in u.withUnsafeBufferPointer { ub in
+                v.withUnsafeBufferPointer { SpectralNormKernel.backward(grad: gb, wSN: sb, u: ub, v: $0, sigma: sigma, rows: rows, cols: cols) }
+            } } }
+        }
+        let swift = { () -> [Float] in
+            let f = Reference.spectralNormForward(w, u: u0, rows: rows, cols: cols)
+            return f.wSN + Reference.spectralNormBackward(g, wSN: f.wSN, u: f.u, v: f.v, sigma: f.sigma, rows: rows, cols: cols)
+        }
+        return KernelBenchInstance(native: run, swift: { _ = swift() }, verify: {
+            run()
+            return compare(wSN + grad, swift(), tolerance: 1e-4)
+        })
+    }
+}

@@ -24,6 +24,7 @@ extension Train {
         c.dropout = dropout
         c.realLabel = realLabel
         c.batchNorm = !noBatchNorm
+        c.spectralNorm = spectralNorm
         c.initialization = ganInit.map { GANConfig.Initialization(rawValue: $0)! }
         c.optimizer = OptimizerConfig(kind: .adam, learningRate: lr ?? 2e-4, beta1: beta1 ?? 0.5, weightDecay: weightDecay)
         c.schedule = Schedule(parsing: schedule)!

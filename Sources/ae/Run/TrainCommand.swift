@@ -30,6 +30,8 @@ struct Train: ParsableCommand {
     @Option(help: "GAN: target for real images in D's loss (0.9 = one-sided label smoothing).") var realLabel: Float = 1
     @Option(help: "GAN weight initialisation: he (He uniform) or dcgan (N(0, 0.02²); default with batch norm).") var ganInit: String?
     @Flag(help: "gan-conv: no batch norm (the first recipe: LeakyReLU in both networks).") var noBatchNorm = false
+    @Flag(help: "GAN: spectral normalisation of every discriminator weight, in place of D's batch norm (Miyato et al. 2018).")
+    var spectralNorm = false
     @Option(help: "GAN: keep an exponential moving average of G's weights with this decay (e.g. 0.999), used for samples and scores (default: off).")
     var ema: Float?
     @Option(help: "GAN: after each epoch, score --score-n samples of the generator (the average with --ema) with this classifier run (ae score's figures, stored under /score/epoch-N).")
@@ -81,6 +83,9 @@ struct Train: ParsableCommand {
         guard (1...100_000).contains(scoreN) else { throw ValidationError("--score-n must be between 1 and 100000, got \(scoreN)") }
         if scoreClassifier != nil, resume == nil, !model.hasPrefix("gan-") {
             throw ValidationError("--score-classifier scores GAN samples; --model \(model) is not a GAN")
+        }
+        if spectralNorm, resume != nil || !model.hasPrefix("gan-") {
+            throw ValidationError("--spectral-norm configures a new GAN (--model gan-mlp|gan-conv); a resumed run keeps its own settings")
         }
         if model.hasPrefix("gan-") { try validateGAN() }
     }
