@@ -292,4 +292,39 @@ final class GANRunTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(own.nearestPSNRMean), 100, accuracy: 1e-9)
         XCTAssertThrowsError(try SampleScore.compute(images: [0.5, 0.5], classifier: clf))
     }
+
+    /// The shipped classifier: checked against the manifest, it scores real test digits 9.44 (its figure when it was
+    /// made) and is `ae score`'s default; a changed byte or a missing file is refused with the path in the message.
+    func testReferenceClassifier() throws {
+        let (path, label) = try ReferenceClassifier.resolve(ReferenceClassifier.name, dataDir: nil)
+        XCTAssertTrue(path.hasSuffix("data/reference/mnist-classifier.h5"), path)
+        XCTAssertEqual(label, "reference:10aef3056dd9")
+        XCTAssertEqual(try ReferenceClassifier.resolve("some/clf.h5", dataDir: nil).path, "some/clf.h5")
+        let clf = try TrainedModel(path: path)
+        let test = try clf.data().test, d = test.dims.count
+        let real = Array(UnsafeBufferPointer(start: test.images.pointer, count: test.count * d))
+        let score = try SampleScore.compute(images: real, classifier: clf)
+        XCTAssertEqual(test.count, 10_000)
+        XCTAssertEqual(score.classifierScore, 9.444, accuracy: 0.005)
+        XCTAssertEqual(score.meanMaxProbability, 0.982, accuracy: 0.001)
+
+        let dir = try temporaryDirectory()
+        let npy = dir + "/real.npy"
+        try NPY.write(NPYArray(shape: [100, 28, 28], values: .float32(Array(real.prefix(100 * d)))), to: npy)
+        let s = try RunTestsSupport.runAE(["score", "--images", npy, "--nearest", "0", "--threads", "1"])
+        XCTAssertEqual(s.status, 0, s.output)
+        XCTAssertTrue(s.output.contains("100 images of \(npy): classifier score"), s.output)
+
+        try FileManager.default.createDirectory(atPath: dir + "/data/reference", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("MANIFEST").path, toPath: dir + "/data/MANIFEST")
+        XCTAssertThrowsError(try ReferenceClassifier.resolve("reference", dataDir: dir + "/data")) { XCTAssertTrue("\($0)".contains("missing"), "\($0)") }
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        bytes[bytes.count / 2] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: dir + "/data/reference/mnist-classifier.h5"))
+        XCTAssertThrowsError(try ReferenceClassifier.resolve("reference", dataDir: dir + "/data")) { XCTAssertTrue("\($0)".contains("SHA-256"), "\($0)") }
+        let b = try RunTestsSupport.runAE(["score", "--images", npy, "--data-dir", dir + "/data"])
+        XCTAssertNotEqual(b.status, 0)
+        XCTAssertTrue(b.output.contains("mnist-classifier.h5") && b.output.contains("SHA-256"), b.output)
+    }
 }

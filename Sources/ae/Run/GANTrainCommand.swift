@@ -45,7 +45,9 @@ extension Train {
     }
 
     func runGAN() throws {
-        let scorer = try scoreClassifier.map { try TrainedModel(path: $0) }  // before a run file is written
+        // Before a run file is written: a bad classifier fails the command without leaving a run behind.
+        let classifier = try scoreClassifier.map { try ReferenceClassifier.resolve($0, dataDir: dataDir) }
+        let scorer = try classifier.map { try TrainedModel(path: $0.path) }
         let run: GANRun
         if let resume {
             run = try GANRun.resume(at: resume, dataDir: dataDir, epochs: epochs)
@@ -67,7 +69,7 @@ extension Train {
             let lr = g.schedule == .constant ? "" : String(format: "  lr %.3g", g.learningRate(epoch: r.epoch - 1))
             print(String(format: "epoch %3d  D loss %.4f  G loss %.4f  D(x) %.3f  D(G(z)) %.3f  %.1f s  %.0f img/s",
                          r.epoch, r.discriminatorLoss, r.generatorLoss, r.realScore, r.fakeScore, r.seconds, r.imagesPerSecond) + lr)
-            if let scorer, let path = scoreClassifier { try scoreEpoch(r.epoch, of: run.path, with: scorer, at: path) }
+            if let scorer, let classifier { try scoreEpoch(r.epoch, of: run.path, with: scorer, label: classifier.label) }
             fflush(nil)
         }, stopAfter: stopAfter)
         guard finished else {
@@ -81,10 +83,10 @@ extension Train {
 
     /// --score-classifier: the generator just checkpointed (its average when the run keeps one) scored on
     /// --score-n samples of seed 1, printed and stored under /score/epoch-N of the run.
-    private func scoreEpoch(_ epoch: Int, of runPath: String, with classifier: TrainedModel, at classifierPath: String) throws {
+    private func scoreEpoch(_ epoch: Int, of runPath: String, with classifier: TrainedModel, label: String) throws {
         let gan = try TrainedGAN(path: runPath, generator: .auto)
         let score = try SampleScore.compute(images: try gan.sample(n: scoreN, seed: 1).images, classifier: classifier)
-        try score.store(in: runPath, name: "epoch-\(epoch)", classifier: classifierPath, seed: 1)
+        try score.store(in: runPath, name: "epoch-\(epoch)", classifier: label, seed: 1)
         print("          \(gan.isAverage ? "averaged G" : "G"), \(scoreN) samples: \(score.summary)")
     }
 }

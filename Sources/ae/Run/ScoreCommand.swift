@@ -21,7 +21,8 @@ struct Score: ParsableCommand {
     @Argument(help: "GAN or autoencoder run file (not with --images).") var runFile: String?
     @Option(help: "Score these images instead of a run's: .npy of float32/float64 pixels in [0, 1] or integers 0…255, shaped (n, …) with the classifier's input size per image; nothing is stored.")
     var images: String?
-    @Option(help: "Classifier run file (ae train --model classifier).") var classifier: String
+    @Option(help: "Classifier run file (ae train --model classifier), or reference: the shipped MNIST classifier data/reference/mnist-classifier.h5, checked against data/MANIFEST.")
+    var classifier: String = ReferenceClassifier.name
     @Option(name: .customLong("n"), help: "Number of samples.") var count = 10_000
     @Option(help: "Seed of the noise / latent codes.") var seed: UInt64 = 1
     @Option(help: "Samples compared with the training set for the nearest-neighbour PSNR (0 = skip).") var nearest = 1000
@@ -49,7 +50,8 @@ struct Score: ParsableCommand {
 
     func run() throws {
         try kernel.apply()
-        let clf = try TrainedModel(path: classifier)
+        let (classifierPath, classifierLabel) = try ReferenceClassifier.resolve(classifier, dataDir: dataDir)
+        let clf = try TrainedModel(path: classifierPath)
         guard let runFile else { return try scoreImageFile(images!, with: clf) }
         let (images, train, what, averaged) = try samples(of: runFile)
         let d = train.dims.count, compared = min(nearest, images.count / d)
@@ -59,7 +61,7 @@ struct Score: ParsableCommand {
         }
         let group = name ?? real.map { "real-\($0)" } ?? "samples-seed\(seed)" + (averaged ? "-ema" : "")
             + sampling.nameSuffix
-        try score.store(in: runFile, name: group, classifier: classifier, seed: seed)
+        try score.store(in: runFile, name: group, classifier: classifierLabel, seed: seed)
         print("\(score.count) \(what): \(score.summary)" + (compared > 0 ? " (first \(compared) samples vs \(train.count) training images)" : ""))
         print("histogram: " + score.classHistogram.map { String(format: "%.3f", $0) }.joined(separator: " "))
         print("stored under /score/\(group) in \(runFile)")

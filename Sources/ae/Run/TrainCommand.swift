@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     var spectralNorm = false
     @Option(help: "GAN: keep an exponential moving average of G's weights with this decay (e.g. 0.999), used for samples and scores (default: off).")
     var ema: Float?
-    @Option(help: "GAN: after each epoch, score --score-n samples of the generator (the average with --ema) with this classifier run (ae score's figures, stored under /score/epoch-N).")
+    @Option(help: "GAN: after each epoch, score --score-n samples of the generator (the average with --ema) with this classifier run, or reference for the shipped one (ae score's figures, stored under /score/epoch-N).")
     var scoreClassifier: String?
     @Option(help: "GAN: samples scored after each epoch with --score-classifier.") var scoreN: Int = 2000
     @Option(help: "Optimizer: gd (full batch), sgd, adam, adamw.") var optimizer: String = "adam"
