@@ -81,12 +81,10 @@ public struct Dataset: Sendable {
     /// Reads one file as an array, hashes it and checks the hash against the manifest.
     private static func readArray(base: String, relative: String, manifest: Manifest?, mustBeListed: Bool) throws -> (NPYArray, String) {
         let path = base + "/" + relative
-        if mustBeListed, manifest?.entries[relative] == nil {
-            throw DataError(.checksumMismatch, path, "not listed in \(manifest?.path ?? base + "/MANIFEST")")
-        }
-        let file = try FileBytes.read(path)
-        let content = relative.hasSuffix(".npy") || relative.hasSuffix(".npz") ? file : try Zlib.gunzipIfNeeded(file, name: path)
-        let hash = try (manifest ?? Manifest(entries: [:], path: "")).verify(relative, bytes: content, fullPath: path)
+        let (content, hash) = try (manifest ?? Manifest(entries: [:], path: base + "/MANIFEST"))
+            .readVerified(relative, base: base, mustBeListed: mustBeListed) { file in
+                relative.hasSuffix(".npy") || relative.hasSuffix(".npz") ? file : try Zlib.gunzipIfNeeded(file, name: path)
+            }
         if relative.hasSuffix(".npy") { return (try NPY.read(data: content, name: path), hash) }
         if relative.hasSuffix(".npz") {
             let arrays = try NPZ.read(data: content, name: path)

@@ -47,6 +47,19 @@ public struct Manifest: Sendable, Equatable {
         }
         return actual
     }
+
+    /// Reads `<base>/<relativePath>`, decodes it (`decode`, e.g. gunzip: the manifest hashes uncompressed bytes) and
+    /// checks the result against the manifest; with `mustBeListed`, a file the manifest does not list is an error
+    /// too. Returns the decoded bytes and their hash. Errors name the file.
+    public func readVerified(_ relativePath: String, base: String, mustBeListed: Bool,
+                             decode: ([UInt8]) throws -> [UInt8] = { $0 }) throws -> (bytes: [UInt8], sha256: String) {
+        let fullPath = base + "/" + relativePath
+        if mustBeListed, entries[relativePath] == nil {
+            throw DataError(.checksumMismatch, fullPath, "not listed in \(path)")
+        }
+        let content = try decode(try FileBytes.read(fullPath))
+        return (content, try verify(relativePath, bytes: content, fullPath: fullPath))
+    }
 }
 
 extension StringProtocol {

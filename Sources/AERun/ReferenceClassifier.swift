@@ -1,5 +1,4 @@
 import AEData
-import Foundation
 
 /// The project's own MNIST classifier, shipped as `data/reference/mnist-classifier.h5` and listed in `data/MANIFEST`:
 /// the fixed instrument behind `ae score` and `ae train --score-classifier`. Sample scores compare only under one
@@ -19,11 +18,7 @@ public enum ReferenceClassifier {
         guard let dir = dataDir ?? Dataset.defaultDataDir() else {
             throw RunError("no data directory with a MANIFEST found for the reference classifier (give --data-dir or set AE_DATA_DIR)")
         }
-        let manifest = try Manifest.load(dataDir: dir)
-        let path = dir + "/" + relativePath
-        guard manifest.entries[relativePath] != nil else { throw RunError("\(manifest.path) does not list \(relativePath)") }
-        guard let bytes = FileManager.default.contents(atPath: path) else { throw RunError("\(path): the reference classifier is missing") }
-        let hash = try manifest.verify(relativePath, bytes: [UInt8](bytes), fullPath: path)
-        return (path, "\(name):\(hash.prefix(12))")
+        let hash = try Manifest.load(dataDir: dir).readVerified(relativePath, base: dir, mustBeListed: true).sha256
+        return (dir + "/" + relativePath, "\(name):\(hash.prefix(12))")
     }
 }
