@@ -19,6 +19,10 @@ public struct GANConfig: Codable, Equatable, Sendable {
     /// MLP: generator hidden widths (the discriminator mirrors them). Conv: the discriminator's channels after each
     /// stride-2 convolution (the generator mirrors them). Empty = the architecture's default.
     public var hidden: [Int] = []
+    /// The generator's own widths or channels, in `hidden`'s order (MLP: noise side first; conv: image side first,
+    /// e.g. [128, 256] for G = Linear z→256·7·7, ConvT 256→128, ConvT 128→1), when G should differ from D (a
+    /// wider G beside the standard D). Empty = G mirrors `hidden`; runs written before it existed decode as empty.
+    public var generatorHidden: [Int] = []
     /// Hidden activation of both networks (LeakyReLU(0.2) by default; tanh makes finite differences exact), unless
     /// `generatorActivation` overrides it for G.
     public var activation: Activation.Kind = .leakyRelu(slope: 0.2)
@@ -94,12 +98,15 @@ public struct GANConfig: Codable, Equatable, Sendable {
         return architecture == .mlp ? [256, 512] : [64, 128]
     }
 
+    /// The generator's widths or channels actually used (`generatorHidden`, else `resolvedHidden`).
+    public var resolvedGeneratorHidden: [Int] { generatorHidden.isEmpty ? resolvedHidden : generatorHidden }
+
     /// Checks ranges; the message names the offending setting.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw NetworkError(message) } }
         try check(image.count > 0, "image dims \(image) are empty")
         try check((1...100_000).contains(noise), "noise size must be in 1...100000, got \(noise)")
-        try check(resolvedHidden.allSatisfy { $0 > 0 }, "hidden widths must be positive")
+        try check((resolvedHidden + generatorHidden).allSatisfy { $0 > 0 }, "hidden widths must be positive")
         try check(epochs >= 1 && epochs <= 100_000 && batchSize >= 1, "epochs must be in 1...100000 and batch size >= 1")
         try check(discriminatorSteps >= 1, "discriminator steps must be >= 1")
         try check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
@@ -110,15 +117,17 @@ public struct GANConfig: Codable, Equatable, Sendable {
         }
         try check((0..<1).contains(optimizer.beta1), "beta1 must be in [0, 1), got \(optimizer.beta1)")
         if architecture == .conv {
-            let k = resolvedHidden.count, f = 1 << k
-            try check(image.h % f == 0 && image.w % f == 0 && image.h >= f,
-                      "gan-conv halves the image \(k) times: \(image.h)x\(image.w) must be a multiple of \(f)")
+            for k in Set([resolvedHidden.count, resolvedGeneratorHidden.count]) {
+                let f = 1 << k
+                try check(image.h % f == 0 && image.w % f == 0 && image.h >= f,
+                          "gan-conv halves the image \(k) times: \(image.h)x\(image.w) must be a multiple of \(f)")
+            }
         }
     }
 
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
-        case architecture, image, noise, hidden, activation, generatorActivation, batchNorm, spectralNorm, initialization, epochs, batchSize, discriminatorSteps,
+        case architecture, image, noise, hidden, generatorHidden, activation, generatorActivation, batchNorm, spectralNorm, initialization, epochs, batchSize, discriminatorSteps,
              optimizer, schedule, seed, dropout, realLabel, ema, discriminatorLearningRate
     }
 
@@ -128,6 +137,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         image = try c.decode(Dims.self, forKey: .image)
         noise = try c.decode(Int.self, forKey: .noise)
         hidden = try c.decode([Int].self, forKey: .hidden)
+        generatorHidden = try c.decodeIfPresent([Int].self, forKey: .generatorHidden) ?? []
         let name = try c.decode(String.self, forKey: .activation)
         guard let kind = Self.activation(named: name) else {
             throw DecodingError.dataCorruptedError(forKey: .activation, in: c, debugDescription: "unknown activation '\(name)'")
@@ -160,6 +170,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(image, forKey: .image)
         try c.encode(noise, forKey: .noise)
         try c.encode(hidden, forKey: .hidden)
+        if !generatorHidden.isEmpty { try c.encode(generatorHidden, forKey: .generatorHidden) }
         try c.encode(Self.name(of: activation), forKey: .activation)
         try c.encodeIfPresent(generatorActivation.map(Self.name(of:)), forKey: .generatorActivation)
         try c.encode(batchNorm, forKey: .batchNorm)
@@ -228,15 +239,15 @@ public final class GAN {
     }
 
     static func mlp(_ c: GANConfig) -> (Sequential, Sequential) {
-        let n = c.image.count, h = c.resolvedHidden
+        let n = c.image.count, h = c.resolvedHidden, gh = c.resolvedGeneratorHidden
         func stack(_ widths: [Int], _ act: Activation.Kind, dropout: Float = 0, spectralNorm sn: Bool) -> [Layer] {
             zip(widths, widths.dropFirst()).flatMap {
                 [Linear($0, $1, initializer: c.weights(.he), spectralNorm: sn), Activation(act)] + c.discriminatorDropout(dropout)
             }
         }
         let sn = c.spectralNorm
-        return (Sequential("generator", stack([c.noise] + h, c.resolvedGeneratorActivation, spectralNorm: false)
-                           + [Linear(h.last ?? c.noise, n, initializer: c.weights(.xavier)), Activation(.sigmoid), Reshape(c.image)]),
+        return (Sequential("generator", stack([c.noise] + gh, c.resolvedGeneratorActivation, spectralNorm: false)
+                           + [Linear(gh.last ?? c.noise, n, initializer: c.weights(.xavier)), Activation(.sigmoid), Reshape(c.image)]),
                 Sequential("discriminator", stack([n] + h.reversed(), c.activation, dropout: c.dropout, spectralNorm: sn)
                            + [Linear(h.first ?? n, 1, initializer: c.weights(.xavier), spectralNorm: sn)]))
     }
@@ -254,7 +265,9 @@ public final class GAN {
     /// He initialisation everywhere, the last layers included: with Xavier there, G collapsed to all-black images
     /// on MNIST within an epoch (D(G(z)) → 0.01, sigmoid saturated) in all five trials (docs/RESULTS.md, issue 8).
     static func conv(_ c: GANConfig) -> (Sequential, Sequential) {
-        let ch = c.resolvedHidden, k = ch.count, base = Dims(ch.last!, c.image.h >> k, c.image.w >> k)
+        let ch = c.resolvedHidden, gch = c.resolvedGeneratorHidden
+        func bottom(_ channels: [Int]) -> Dims { Dims(channels.last!, c.image.h >> channels.count, c.image.w >> channels.count) }
+        let base = bottom(gch), dBase = bottom(ch)
         let gAct = c.resolvedGeneratorActivation
         func layer(_ kind: Convolution.Kind, _ i: Int, _ o: Int) -> Convolution {
             Convolution(kind, i, o, kernel: 4, stride: 2, padding: 1, initializer: c.weights(.he), spectralNorm: kind == .conv && c.spectralNorm)
@@ -264,14 +277,14 @@ public final class GAN {
             [layer(.conv, io.0, io.1)] + (i > 0 && !c.spectralNorm ? norm(io.1) : []) + [Activation(c.activation)]
                 + c.discriminatorDropout(c.dropout)
         }
-        let upChannels = Array(ch.reversed())
+        let upChannels = Array(gch.reversed())
         let up = zip(upChannels, upChannels.dropFirst()).flatMap { [layer(.transposed, $0, $1)] + norm($1) + [Activation(gAct)] }
         // Without batch norm the activation comes before the reshape: the layer order (and so the parameter names) of
         // runs trained before batch norm existed.
         let linear = Linear(c.noise, base.count, initializer: c.weights(.he))
         let stem: [Layer] = c.batchNorm ? [linear, Reshape(base)] + norm(base.c) + [Activation(gAct)] : [linear, Activation(gAct), Reshape(base)]
-        return (Sequential("generator", stem + up + [layer(.transposed, ch[0], c.image.c), Activation(.sigmoid)]),
-                Sequential("discriminator", down + [Linear(base.count, 1, initializer: c.weights(.he), spectralNorm: c.spectralNorm)]))
+        return (Sequential("generator", stem + up + [layer(.transposed, gch[0], c.image.c), Activation(.sigmoid)]),
+                Sequential("discriminator", down + [Linear(dBase.count, 1, initializer: c.weights(.he), spectralNorm: c.spectralNorm)]))
     }
 
     /// Allocates buffers: G for batches of `batch`, D for 2·batch (a real and a fake half in one pass, each half

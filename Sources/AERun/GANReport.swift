@@ -28,7 +28,8 @@ enum GANReport {
             let spec = try f.readGANSpec(), g = spec.gan, history = try f.readGANHistory()
             var out = "# GAN run `\((path as NSString).lastPathComponent)`\n\n| | |\n|---|---|\n"
             let rows: [(String, String)] = [
-                ("model", "\(g.architecture.rawValue), image \(g.image), noise \(g.noise), hidden \(g.resolvedHidden.map(String.init).joined(separator: "-")), "
+                ("model", "\(g.architecture.rawValue), image \(g.image), noise \(g.noise), hidden \(g.resolvedHidden.map(String.init).joined(separator: "-"))"
+                    + (g.generatorHidden.isEmpty ? "" : " (G \(g.generatorHidden.map(String.init).joined(separator: "-")))") + ", "
                     + GANConfig.name(of: g.activation)),
                 ("dataset", spec.dataset + (spec.trainLimit.map { ", \($0) training images" } ?? "")),
                 ("training", "adam lr \(g.optimizer.learningRate) β1 \(g.optimizer.beta1), \(g.schedule), batch \(g.batchSize), \(g.epochs) epochs, "

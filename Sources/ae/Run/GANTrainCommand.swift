@@ -16,6 +16,7 @@ extension Train {
         var c = GANConfig(architecture: architecture)
         c.noise = latent ?? 100
         c.hidden = try hidden.map(parseHidden) ?? []
+        c.generatorHidden = try gHidden.map(parseHidden) ?? []
         // --activation's default (relu) is the autoencoders'; GANs use LeakyReLU(0.2) unless told otherwise.
         if activation != "relu" { c.activation = GANConfig.activation(named: activation)! }
         c.epochs = epochs ?? 10

@@ -18,6 +18,8 @@ struct Train: ParsableCommand {
     @Option(help: "Directory holding the shipped datasets and MANIFEST (default: ./data or AE_DATA_DIR).") var dataDir: String?
     @Option(help: "Latent size (autoencoders, default 32) or noise size (GANs, default 100).") var latent: Int?
     @Option(help: "Hidden widths for mlp/vae-mlp/classifier, comma-separated (default mlp 512,128; classifier 512).") var hidden: String?
+    @Option(help: "GAN: the generator's own hidden widths or channels, in --hidden's order (gan-conv: image side first, e.g. 128,256 for a wider G beside the standard D; default: G mirrors D).")
+    var gHidden: String?
     @Option(help: "Hidden activation: relu, leakyrelu, tanh, sigmoid.") var activation: String = "relu"
     @Option(help: "Dropout probability after hidden activations (GANs: the discriminator's).") var dropout: Float = 0
     @Option(help: "Epochs (default 10; with --resume: a new total for this session, e.g. to train longer).") var epochs: Int?
@@ -78,6 +80,7 @@ struct Train: ParsableCommand {
         }
         guard TrainConfig.LossKind(rawValue: loss) != nil else { throw ValidationError("--loss must be mse or bce, got '\(loss)'") }
         if let h = hidden { _ = try parseHidden(h) }
+        if let h = gHidden { _ = try parseHidden(h) }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
         if resume != nil, out != nil { throw ValidationError("--resume continues its own file; drop --out") }
         guard (1...100_000).contains(scoreN) else { throw ValidationError("--score-n must be between 1 and 100000, got \(scoreN)") }

@@ -1,0 +1,61 @@
+import AENet
+import Foundation
+import Kernels
+import TestSupport
+import XCTest
+
+/// A generator with its own widths (`GANConfig.generatorHidden`, `ae train --g-hidden`): the layers it builds, its
+/// gradients, and how it is stored.
+extension GANTests {
+    /// gan-conv: G = Linear z→256·7·7 (z of 64, the config's default), ConvT 256→128, ConvT 128→1 beside the standard D (64, 128); gan-mlp: G's widths
+    /// noise side first, D still mirrors `hidden`.
+    func testGeneratorWidthsOfItsOwn() throws {
+        var c = GANConfig(architecture: .conv)
+        c.generatorHidden = [128, 256]
+        let gan = try GAN(c)
+        try gan.prepare(batch: 2)
+        XCTAssertEqual(gan.generator.outputDims, Dims(1, 28, 28))
+        XCTAssertEqual(gan.generator.layers.map(\.description), ["Linear(64→12544)", "Reshape(256x7x7)", "BatchNorm(256)", "ReLU",
+            "ConvTranspose2d(256→128,k4,s2,p1,op0)", "BatchNorm(128)", "ReLU", "ConvTranspose2d(128→1,k4,s2,p1,op0)", "Sigmoid"])
+        XCTAssertEqual(gan.discriminator.layers.map(\.description),
+                       try GAN(GANConfig(architecture: .conv)).discriminator.layers.map(\.description))
+        // A G one level deeper than D: its base is 3×3 here only if the image allows it; 28 = 4·7 does not halve 3 times.
+        c.generatorHidden = [32, 64, 128]
+        XCTAssertThrowsError(try GAN(c))
+        c.image = Dims(1, 32, 32)
+        XCTAssertEqual(try GAN(c).generator.layers.first?.description, "Linear(64→2048)")
+        XCTAssertEqual(try GAN(c).discriminator.layers.last?.description, "Linear(8192→1)")
+
+        var mlp = GANConfig(architecture: .mlp)
+        (mlp.hidden, mlp.generatorHidden) = ([32], [16, 48])
+        let m = try GAN(mlp)
+        XCTAssertEqual(m.generator.layers.compactMap { ($0 as? Linear)?.description }, ["Linear(64→16)", "Linear(16→48)", "Linear(48→784)"])
+        XCTAssertEqual(m.discriminator.layers.compactMap { ($0 as? Linear)?.description }, ["Linear(784→32)", "Linear(32→1)"])
+        mlp.generatorHidden = [16, 0]
+        XCTAssertThrowsError(try mlp.validate())
+    }
+
+    /// Gradients through a conv G wider than its D (8×8 images, tanh, batch norm) against central differences.
+    func testWiderGeneratorGradientsMatchFiniteDifferences() throws {
+        let t = try trainer {
+            $0.architecture = .conv; $0.noise = 3; $0.hidden = [3, 4]; $0.generatorHidden = [5, 2]
+            $0.activation = .tanh; $0.generatorActivation = .tanh; $0.batchSize = 4; $0.initialization = .he
+        }
+        XCTAssertEqual(t.gan.generator.layers.compactMap { ($0 as? BatchNorm)?.channels }, [2, 5])
+        checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+        checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1, 2, 3]).loss }
+    }
+
+    /// Stored only when set, so the JSON of every other run is what it was; runs written before it decode as empty.
+    func testGeneratorWidthsRoundTrip() throws {
+        var c = GANConfig(architecture: .conv)
+        let plain = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(c)) as! [String: Any]
+        XCTAssertNil(plain["generatorHidden"])
+        XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)).generatorHidden, [])
+        c.generatorHidden = [128, 256]
+        let back = try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c))
+        XCTAssertEqual(back, c)
+        XCTAssertEqual(back.resolvedGeneratorHidden, [128, 256])
+        XCTAssertEqual(GANConfig(architecture: .conv).resolvedGeneratorHidden, [64, 128])
+    }
+}
