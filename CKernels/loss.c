@@ -126,6 +126,29 @@ float ck_bce_logits_loss(float *grad, const float *z, const float *t, int64_t n,
     return mean_pair_loss(CK_PICK(pair_chunk_fn, ck_bce_logits_chunk), grad, z, t, n, grad_scale);
 }
 
+// MARK: GAN hinge losses (one logit per image: a plain serial loop, summed in double in index order)
+
+float ck_hinge_loss(float *grad, const float *z, const float *t, int64_t n, float grad_scale) {
+    const float c = (float)((double)grad_scale / (double)n);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        const float margin = 1.0f - t[i] * z[i];
+        if (margin > 0.0f) sum += (double)margin;
+        if (grad) grad[i] = margin > 0.0f ? -c * t[i] : 0.0f;
+    }
+    return (float)(sum / (double)n);
+}
+
+float ck_hinge_generator_loss(float *grad, const float *z, int64_t n, float grad_scale) {
+    const float c = (float)((double)grad_scale / (double)n);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        sum -= (double)z[i];
+        if (grad) grad[i] = -c;
+    }
+    return (float)(sum / (double)n);
+}
+
 void ck_mse_per_sample(float *out, const float *y, const float *t, int64_t batch, int64_t dim) {
     const pair_chunk_fn f = CK_PICK(pair_chunk_fn, ck_mse_chunk);
     // Rows are independent; parallelise only when there is at least a chunk's worth of work.

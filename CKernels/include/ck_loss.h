@@ -25,6 +25,14 @@ float ck_bce_loss(float *grad, const float *p, const float *t, int64_t n, float 
 /// grad = grad_scale * (sigmoid(z) - t) / n.
 float ck_bce_logits_loss(float *grad, const float *z, const float *t, int64_t n, float grad_scale);
 
+/// GAN hinge loss of the discriminator (Lim & Ye 2017, Miyato et al. 2018) on logits z with targets t = +1 (real)
+/// or -1 (fake): mean of max(0, 1 - t z); grad = grad_scale * (-t) / n where 1 - t z > 0, else 0 (the
+/// subgradient 0 at the kink). Scalar only and serial: a GAN has one logit per image.
+float ck_hinge_loss(float *grad, const float *z, const float *t, int64_t n, float grad_scale);
+
+/// The hinge objective's generator loss: -mean(z) over the logits D gives the fakes; grad = -grad_scale / n.
+float ck_hinge_generator_loss(float *grad, const float *z, int64_t n, float grad_scale);
+
 /// Fused softmax + cross-entropy: logits (batch, classes), labels (batch) in [0, classes).
 /// Returns mean over the batch of -log softmax(logits)[label]; probs (batch, classes) or NULL receives the
 /// softmax; grad = grad_scale * (softmax - onehot) / batch. Returns NaN if a label is out of range.

@@ -45,6 +45,16 @@ public struct GANConfig: Codable, Equatable, Sendable {
     /// (G keeps its own): D's Lipschitz constant is held near 1 instead of its activations being normalised.
     /// Off by default; runs written before it existed decode as false.
     public var spectralNorm = false
+    /// The adversarial objective.
+    public enum Objective: String, Codable, CaseIterable, Sendable {
+        /// D: binary cross-entropy on real (target `realLabel`) and fake (0); G: the non-saturating −log D(G(z)).
+        case bce
+        /// D: mean max(0, 1 − D(x)) + mean max(0, 1 + D(G(z))) on logits; G: −mean D(G(z)) (Lim & Ye 2017, the
+        /// objective of SN-GAN, Miyato et al. 2018).
+        case hinge
+    }
+    /// Runs written before it existed decode as .bce.
+    public var objective: Objective = .bce
     public var epochs = 10
     public var batchSize = 64
     /// Discriminator updates per generator update (k).
@@ -111,6 +121,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try check(discriminatorSteps >= 1, "discriminator steps must be >= 1")
         try check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got \(dropout)")
         try check(realLabel > 0.5 && realLabel <= 1, "the real label must be in (0.5, 1], got \(realLabel)")
+        try check(objective == .bce || realLabel == 1, "label smoothing (real label \(realLabel)) applies to the bce objective only")
         if let ema { try check(ema >= 0 && ema < 1, "the EMA decay must be in [0, 1), got \(ema)") }
         for lr in [optimizer.learningRate] + (discriminatorLearningRate.map { [$0] } ?? []) {
             try check(lr.isFinite && lr > 0 && lr <= 10, "learning rate must be in (0, 10], got \(lr)")
@@ -127,7 +138,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
 
     // Activation.Kind is not Codable: it is stored as "relu", "sigmoid", "tanh" or "leakyrelu:<slope>".
     private enum CodingKeys: String, CodingKey {
-        case architecture, image, noise, hidden, generatorHidden, activation, generatorActivation, batchNorm, spectralNorm, initialization, epochs, batchSize, discriminatorSteps,
+        case architecture, image, noise, hidden, generatorHidden, activation, generatorActivation, batchNorm, spectralNorm, initialization, objective, epochs, batchSize, discriminatorSteps,
              optimizer, schedule, seed, dropout, realLabel, ema, discriminatorLearningRate
     }
 
@@ -152,6 +163,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         batchNorm = try c.decodeIfPresent(Bool.self, forKey: .batchNorm) ?? false
         spectralNorm = try c.decodeIfPresent(Bool.self, forKey: .spectralNorm) ?? false
         initialization = try c.decodeIfPresent(Initialization.self, forKey: .initialization)
+        objective = try c.decodeIfPresent(Objective.self, forKey: .objective) ?? .bce
         epochs = try c.decode(Int.self, forKey: .epochs)
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         discriminatorSteps = try c.decode(Int.self, forKey: .discriminatorSteps)
@@ -176,6 +188,7 @@ public struct GANConfig: Codable, Equatable, Sendable {
         try c.encode(batchNorm, forKey: .batchNorm)
         try c.encode(spectralNorm, forKey: .spectralNorm)
         try c.encodeIfPresent(initialization, forKey: .initialization)
+        if objective != .bce { try c.encode(objective, forKey: .objective) }
         try c.encode(epochs, forKey: .epochs)
         try c.encode(batchSize, forKey: .batchSize)
         try c.encode(discriminatorSteps, forKey: .discriminatorSteps)

@@ -4,11 +4,13 @@ import Foundation
 /// One epoch of GAN training: mean losses and mean discriminator outputs over the epoch's steps.
 public struct GANEpochRecord: Equatable, Sendable {
     public var epoch: Int
-    /// Discriminator loss −log D(x) − log(1 − D(G(z))), mean over the discriminator steps.
+    /// Discriminator loss −log D(x) − log(1 − D(G(z))) (hinge: max(0, 1 − l(x)) + max(0, 1 + l(G(z))) on D's logits l),
+    /// mean over the discriminator steps.
     public var discriminatorLoss: Double
-    /// Non-saturating generator loss −log D(G(z)), mean over the generator steps.
+    /// Non-saturating generator loss −log D(G(z)) (hinge: −l(G(z))), mean over the generator steps.
     public var generatorLoss: Double
-    /// Mean D(x) on real images and D(G(z)) on fakes, at the discriminator steps.
+    /// Mean D(x) = σ(logit) on real images and D(G(z)) on fakes, at the discriminator steps (under the hinge
+    /// objective σ of a logit is no probability D was trained for, but still orders real above fake).
     public var realScore: Double
     public var fakeScore: Double
     public var seconds: Double
@@ -65,7 +67,9 @@ public final class GANTrainer {
         average = try gan.config.ema.map { try GeneratorAverage(of: gan, decay: $0, batch: b) }
         let n = config.image.count
         pair = Buffer(count: 2 * batch * n)
-        targets = Buffer([Float](repeating: config.realLabel, count: batch) + [Float](repeating: 0, count: batch))
+        // bce: the real label and 0; hinge: the signs +1 and −1.
+        targets = Buffer([Float](repeating: config.realLabel, count: batch)
+                         + [Float](repeating: config.objective == .hinge ? -1 : 0, count: batch))
         ones = Buffer([Float](repeating: 1, count: batch))
         lossGrad = Buffer(count: 2 * batch)
         noise = Buffer(count: batch * config.noise)
@@ -98,21 +102,23 @@ public final class GANTrainer {
         (pair.pointer + b * n).update(from: fake.data, count: b * n)
         let logits = gan.discriminator.forward(pair.tensor(batch: 2 * b, dims: config.image),
                                                context: PassContext(training: true, seed: config.seed, step: discriminatorStep))
-        // Mean over 2b terms × 2 = mean over real + mean over fake; grad = (σ − t) / b.
-        let loss = 2 * Double(ck_bce_logits_loss(lossGrad.pointer, logits.data, targets.pointer, Int64(2 * b), 2))
+        // Mean over 2b terms × 2 = mean over real + mean over fake; bce's grad = (σ − t) / b.
+        let lossOf2b = config.objective == .hinge ? ck_hinge_loss : ck_bce_logits_loss
+        let loss = 2 * Double(lossOf2b(lossGrad.pointer, logits.data, targets.pointer, Int64(2 * b), 2))
         gan.discriminator.backward(lossGrad.tensor(batch: 2 * b, dims: .features(1)))
         return (loss, Self.meanSigmoid(logits.data, b), Self.meanSigmoid(logits.data + b, b))
     }
 
-    /// Non-saturating generator loss −mean log D(G(z)) over a batch of fakes (noise at the current generator
-    /// step), with G's gradients written through D (no update). D's weight gradients are not computed on the way
+    /// Generator loss over a batch of fakes (noise at the current generator step): the non-saturating
+    /// −mean log D(G(z)), or −mean of D's logits under the hinge objective, with G's gradients written through D (no update). D's weight gradients are not computed on the way
     /// (only its input gradient is needed; its next step overwrites them anyway): for gan-conv that skips the
     /// weight-gradient GEMMs of D's convolutions and Linear.
     public func generatorLossAndGradient() -> Double {
         let b = batch
         let fake = generate(b, stream: 2, index: generatorStep)
         let logits = gan.discriminator.forward(fake, context: PassContext(training: true, seed: config.seed, step: generatorStep))
-        let loss = Double(ck_bce_logits_loss(lossGrad.pointer, logits.data, ones.pointer, Int64(b), 1))
+        let loss = config.objective == .hinge ? Double(ck_hinge_generator_loss(lossGrad.pointer, logits.data, Int64(b), 1))
+            : Double(ck_bce_logits_loss(lossGrad.pointer, logits.data, ones.pointer, Int64(b), 1))
         for p in discriminatorParameters { p.wantsGradient = false }
         defer { for p in discriminatorParameters { p.wantsGradient = true } }
         let dx = gan.discriminator.backward(lossGrad.tensor(batch: b, dims: .features(1)))

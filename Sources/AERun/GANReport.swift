@@ -33,7 +33,7 @@ enum GANReport {
                     + GANConfig.name(of: g.activation)),
                 ("dataset", spec.dataset + (spec.trainLimit.map { ", \($0) training images" } ?? "")),
                 ("training", "adam lr \(g.optimizer.learningRate) β1 \(g.optimizer.beta1), \(g.schedule), batch \(g.batchSize), \(g.epochs) epochs, "
-                    + "k = \(g.discriminatorSteps) discriminator steps per generator step"),
+                    + "k = \(g.discriminatorSteps) discriminator steps per generator step" + (g.objective == .bce ? "" : ", \(g.objective) loss")),
                 ("seed / threads / ISA", "\(g.seed) / \(try f.intAttribute("threads") ?? 0) / \(try f.stringAttribute("isa") ?? "?")"),
                 ("status", "\(try f.stringAttribute("status") ?? "?") after \(history.count) epochs"),
             ]

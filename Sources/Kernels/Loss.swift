@@ -36,6 +36,18 @@ public enum Loss {
         ck_bce_logits_loss(grad?.baseAddress, z.baseAddress, t.baseAddress, check(z.count, t.count, grad?.count ?? z.count), gradScale)
     }
 
+    /// GAN hinge loss of the discriminator: mean of max(0, 1 − t z) for targets t = ±1 (real +1, fake −1);
+    /// grad = gradScale · (−t) / n where 1 − t z > 0, else 0.
+    public static func hinge(grad: UnsafeMutableBufferPointer<Float>?, _ z: UnsafeBufferPointer<Float>,
+                             target t: UnsafeBufferPointer<Float>, gradScale: Float = 1) -> Float {
+        ck_hinge_loss(grad?.baseAddress, z.baseAddress, t.baseAddress, check(z.count, t.count, grad?.count ?? z.count), gradScale)
+    }
+
+    /// The hinge objective's generator loss −mean(z) over D's logits of fakes; grad = −gradScale / n.
+    public static func hingeGenerator(grad: UnsafeMutableBufferPointer<Float>?, _ z: UnsafeBufferPointer<Float>, gradScale: Float = 1) -> Float {
+        ck_hinge_generator_loss(grad?.baseAddress, z.baseAddress, check(z.count, z.count, grad?.count ?? z.count), gradScale)
+    }
+
     /// Mean over the batch of -log softmax(logits)[label]; logits (batch, classes). `probs` receives the
     /// softmax; grad = gradScale · (softmax - onehot) / batch. Returns NaN (outputs untouched) if a label is
     /// outside [0, classes).

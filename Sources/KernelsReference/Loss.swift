@@ -39,6 +39,17 @@ extension Reference {
         return (mean(terms), zip(sigmoid, t).map { c * ($0 - $1) })
     }
 
+    /// GAN hinge loss: mean of max(0, 1 − t z) for t = ±1; grad = gradScale (−t) / n where 1 − t z > 0, else 0.
+    @inlinable public static func hingeLoss<T: Real & BinaryFloatingPoint>(_ z: [T], target t: [T], gradScale: T = 1) -> (loss: Double, grad: [T]) {
+        let c = gradScale / T(z.count)
+        return (mean(zip(z, t).map { max(0, 1 - $1 * $0) }), zip(z, t).map { 1 - $1 * $0 > 0 ? -c * $1 : 0 })
+    }
+
+    /// The hinge objective's generator loss −mean(z); grad = −gradScale / n.
+    @inlinable public static func hingeGeneratorLoss<T: Real & BinaryFloatingPoint>(_ z: [T], gradScale: T = 1) -> (loss: Double, grad: [T]) {
+        (mean(z.map { -$0 }), [T](repeating: -gradScale / T(z.count), count: z.count))
+    }
+
     /// Softmax cross-entropy over rows of `classes` logits; nil when a label is out of range.
     @inlinable public static func softmaxCrossEntropy<T: Real & BinaryFloatingPoint>(
         _ logits: [T], labels: [Int32], classes: Int, gradScale: T = 1

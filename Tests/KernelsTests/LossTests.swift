@@ -20,6 +20,8 @@ private func call(_ kernel: @escaping @Sendable (UnsafeMutableBufferPointer<Floa
 private let mse = call { Loss.mse(grad: $0, $1, target: $2, gradScale: 0.5) }
 private let bce = call { Loss.bce(grad: $0, $1, target: $2, gradScale: 0.5) }
 private let bceLogits = call { Loss.bceWithLogits(grad: $0, $1, target: $2, gradScale: 0.5) }
+private let hinge = call { Loss.hinge(grad: $0, $1, target: $2, gradScale: 0.5) }
+private let hingeGenerator = call { g, z, _ in Loss.hingeGenerator(grad: g, z, gradScale: 0.5) }
 
 private func softmaxCE(_ logits: [Float], _ labels: [Int32], classes: Int, probs wantProbs: Bool = true)
     -> (loss: Float, probs: [Float], grad: [Float]) {
@@ -185,6 +187,34 @@ final class LossTests: XCTestCase {
                 XCTAssertEqual(got.grad, expected.grad, "n=\(n) isa=\(isa)")
             }
         }
+    }
+
+    /// GAN hinge losses against the twin (a real half with t = +1 and a fake half with t = −1, logits on both sides
+    /// of the margins, some exactly on a kink) and against central differences away from the kinks.
+    func testHingeLossesMatchTwinAndFiniteDifferences() {
+        for n in [1, 2, 7, 128, 1000] {
+            let z = randomFloats(n, in: -3..<3, seed: UInt64(n) + 70).enumerated().map { $0.offset % 11 == 3 ? 1 : $0.element }
+            let t = (0..<n).map { Float($0 < (n + 1) / 2 ? 1 : -1) }
+            let (loss, grad) = hinge(z, t, true), expected = Reference.hingeLoss(z, target: t, gradScale: 0.5)
+            XCTAssertEqual(Double(loss), expected.loss, accuracy: 1e-6 * abs(expected.loss) + 1e-7, "n=\(n)")
+            XCTAssertEqual(grad, expected.grad, "n=\(n)")
+            XCTAssertEqual(hinge(z, t, false).loss, loss)
+            let g = hingeGenerator(z, t, true), gExpected = Reference.hingeGeneratorLoss(z, gradScale: 0.5)
+            XCTAssertEqual(Double(g.loss), gExpected.loss, accuracy: 1e-6 * abs(gExpected.loss) + 1e-7, "n=\(n)")
+            XCTAssertEqual(g.grad, gExpected.grad, "n=\(n)")
+            XCTAssertEqual(hingeGenerator(z, t, false).loss, g.loss)
+        }
+        // Satisfied margins cost nothing and pass no gradient: real z ≥ 1, fake z ≤ −1.
+        XCTAssertEqual(hinge([1.5, 1, -1, -4], [1, 1, -1, -1], true).loss, 0)
+        XCTAssertEqual(hinge([1.5, 1, -1, -4], [1, 1, -1, -1], true).grad, [0, 0, 0, 0])
+        XCTAssertEqual(hinge([0, 0], [1, -1], true).loss, 1)
+        XCTAssertEqual(hinge([0, 0], [1, -1], true).grad, [-0.25, 0.25])
+        let z = randomFloats(33, in: -3..<3, seed: 9).map { abs(abs($0) - 1) < 0.05 ? $0 + 0.1 : $0 }
+        let t = (0..<33).map { Float($0 % 2 == 0 ? 1 : -1) }
+        let fd = finiteDifferenceGradient(z.doubles) { 0.5 * Reference.hingeLoss($0, target: t.doubles).loss }
+        assertClose(hinge(z, t, true).grad, fd, rtol: 1e-3, atol: 1e-6, "hinge")
+        let gfd = finiteDifferenceGradient(z.doubles) { 0.5 * Reference.hingeGeneratorLoss($0).loss }
+        assertClose(hingeGenerator(z, t, true).grad, gfd, rtol: 1e-3, atol: 1e-6, "hinge generator")
     }
 
     /// Chunk partial sums are added in chunk order, so 1 and 2 threads give bitwise equal results.

@@ -24,6 +24,7 @@ extension Train {
         c.discriminatorSteps = dSteps
         c.dropout = dropout
         c.realLabel = realLabel
+        c.objective = GANConfig.Objective(rawValue: ganLoss)!
         c.batchNorm = !noBatchNorm
         c.spectralNorm = spectralNorm
         c.initialization = ganInit.map { GANConfig.Initialization(rawValue: $0)! }
@@ -42,6 +43,8 @@ extension Train {
         guard dSteps >= 1 else { throw ValidationError("--d-steps must be >= 1, got \(dSteps)") }
         if let dLr, !(dLr.isFinite && dLr > 0 && dLr <= 10) { throw ValidationError("--d-lr must be in (0, 10], got \(dLr)") }
         guard realLabel > 0.5 && realLabel <= 1 else { throw ValidationError("--real-label must be in (0.5, 1], got \(realLabel)") }
+        guard let objective = GANConfig.Objective(rawValue: ganLoss) else { throw ValidationError("--gan-loss must be bce or hinge, got '\(ganLoss)'") }
+        guard objective == .bce || realLabel == 1 else { throw ValidationError("--real-label applies to --gan-loss bce only") }
         if let ema, !(ema >= 0 && ema < 1) { throw ValidationError("--ema must be in [0, 1), got \(ema)") }
     }
 

@@ -29,6 +29,7 @@ struct Train: ParsableCommand {
     @Option(help: "GAN: discriminator steps per generator step (k).") var dSteps: Int = 1
     @Option(help: "GAN: the discriminator's learning rate when it should differ from --lr (scheduled alike; default: --lr).")
     var dLr: Float?
+    @Option(help: "GAN objective: bce (non-saturating) or hinge (SN-GAN's).") var ganLoss: String = "bce"
     @Option(help: "GAN: target for real images in D's loss (0.9 = one-sided label smoothing).") var realLabel: Float = 1
     @Option(help: "GAN weight initialisation: he (He uniform) or dcgan (N(0, 0.02²); default with batch norm).") var ganInit: String?
     @Flag(help: "gan-conv: no batch norm (the first recipe: LeakyReLU in both networks).") var noBatchNorm = false

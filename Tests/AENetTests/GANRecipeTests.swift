@@ -59,3 +59,40 @@ extension GANTests {
         XCTAssertEqual(GANConfig(architecture: .conv).resolvedGeneratorHidden, [64, 128])
     }
 }
+
+/// The hinge objective (`GANConfig.objective`, `ae train --gan-loss hinge`). The loss kernels themselves:
+/// KernelsTests/LossTests.testHingeLossesMatchTwinAndFiniteDifferences.
+extension GANTests {
+    /// Both losses' gradients through whole networks (MLP and conv pairs, tanh) against central differences, and
+    /// their values at a D that says 0 for everything: D's hinge loss 2 (1 per half), G's 0.
+    func testHingeObjectiveGradientsMatchFiniteDifferences() throws {
+        for architecture in GANConfig.Architecture.allCases {
+            let t = try trainer {
+                $0.architecture = architecture; $0.noise = 3; $0.hidden = architecture == .conv ? [3, 4] : [5, 6]
+                $0.activation = .tanh; $0.generatorActivation = .tanh; $0.batchSize = 4; $0.initialization = .he
+                $0.objective = .hinge
+            }
+            checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+            checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1, 2, 3]).loss }
+            for (_, p) in t.gan.discriminator.namedParameters { p.value.zero() }
+            XCTAssertEqual(t.discriminatorLossAndGradient([0, 1, 2, 3]).loss, 2, accuracy: 1e-6, "\(architecture)")
+            XCTAssertEqual(t.generatorLossAndGradient(), 0, accuracy: 1e-6, "\(architecture)")
+        }
+    }
+
+    /// A short hinge run stays finite and separates D's outputs on real and fake; label smoothing is refused.
+    func testHingeTrainingSeparatesRealFromFake() throws {
+        let t = try trainer { $0.objective = .hinge }
+        try t.fit()
+        XCTAssertTrue(t.history.allSatisfy { $0.discriminatorLoss.isFinite && $0.generatorLoss.isFinite })
+        XCTAssertGreaterThan(t.history.last!.realScore, t.history.last!.fakeScore)
+        XCTAssertLessThan(t.history.last!.discriminatorLoss, 2, "D does better than a constant output")
+        var c = GANConfig()
+        (c.objective, c.realLabel) = (.hinge, 0.9)
+        XCTAssertThrowsError(try c.validate())
+        let plain = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(GANConfig())) as! [String: Any]
+        XCTAssertNil(plain["objective"], "the default objective is not written: other runs' JSON is unchanged")
+        c.realLabel = 1
+        XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: try JSONEncoder().encode(c)).objective, .hinge)
+    }
+}
