@@ -51,13 +51,17 @@ def openblas_seconds(m, k, n, ta, tb, min_time):
 
 
 def ours(ae, threads, min_time):
-    out = subprocess.run([ae, "bench", "kernels", "--family", "gemm", "--threads", str(threads), "--no-swift",
+    """Seconds and ISA per GEMM kernel (the best ISA's row), and the FMA ceiling in GFLOP/s at that ISA."""
+    out = subprocess.run([ae, "bench", "kernels", "--family", "peak,gemm", "--threads", str(threads), "--no-swift",
                           "--json", "--min-time", str(min_time)], check=True, capture_output=True, text=True).stdout
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     best = {}
     for r in rows:  # keep the best ISA's row per kernel (the first listed is the best ISA)
         best.setdefault(r["kernel"], r)
-    return {k: v["seconds"] for k, v in best.items()}, {k: v["isa"] for k, v in best.items()}
+    peak = [v for k, v in best.items() if k.startswith("fma peak")]
+    gemm = {k: v for k, v in best.items() if v["family"] == "gemm"}
+    return ({k: v["seconds"] for k, v in gemm.items()}, {k: v["isa"] for k, v in gemm.items()},
+            peak[0]["gflops"] if peak else None)
 
 
 def main():
@@ -79,22 +83,28 @@ def main():
         os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
         info = ["threadpoolctl not installed: OPENBLAS_NUM_THREADS set"]
     print("OpenBLAS:", "; ".join(info))
-    mine, theirs, isa = {}, {}, {}
+    mine, theirs, isa, peaks = {}, {}, {}, []
     for _ in range(args.rounds):
-        seconds, isa = ours(args.ae, args.threads, args.min_time)
+        seconds, isa, peak = ours(args.ae, args.threads, args.min_time)
+        if peak:
+            peaks.append(peak)
         for k, v in seconds.items():
             mine.setdefault(k, []).append(v)
         for shape in SHAPES:
             theirs.setdefault(name(*shape), []).append(openblas_seconds(*shape, args.min_time))
-    print(f"{args.threads} threads, {args.rounds} alternating rounds, medians")
-    print(f"{'kernel':30} {'isa':>7} {'ours GFLOP/s':>13} {'OpenBLAS GFLOP/s':>17} {'ours/OpenBLAS':>14}")
+    peak = statistics.median(peaks) if peaks else None
+    print(f"{args.threads} threads, {args.rounds} alternating rounds, medians"
+          + (f"; FMA ceiling (ae bench kernels --family peak) {peak:.1f} GFLOP/s" if peak else ""))
+    print(f"{'kernel':30} {'isa':>7} {'ours GFLOP/s':>13} {'OpenBLAS GFLOP/s':>17} {'ours/OpenBLAS':>14}"
+          + (f" {'ours/peak':>10} {'OpenBLAS/peak':>14}" if peak else ""))
     for shape in SHAPES:
         m, k, n = shape[:3]
         key, flops = name(*shape), 2.0 * m * n * k
         if key not in mine:
             continue
         ours_g, theirs_g = flops / statistics.median(mine[key]) / 1e9, flops / statistics.median(theirs[key]) / 1e9
-        print(f"{key:30} {isa[key]:>7} {ours_g:13.1f} {theirs_g:17.1f} {ours_g / theirs_g:13.2f}x")
+        print(f"{key:30} {isa[key]:>7} {ours_g:13.1f} {theirs_g:17.1f} {ours_g / theirs_g:13.2f}x"
+              + (f" {ours_g / peak:9.0%} {theirs_g / peak:14.0%}" if peak else ""))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #include "elementwise.h"
 #include "include/ck_gemm.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,6 +402,39 @@ int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,
     return ck_sgemm_view(m, n, k, alpha, (ck_gemm_view){.x = a, .ld = lda, .trans = transa == CK_TRANS},
                          (ck_gemm_view){.x = b, .ld = ldb, .trans = transb == CK_TRANS}, beta,
                          (ck_gemm_view){.x = c, .ld = ldc});
+}
+
+// MARK: the FMA ceiling
+
+int ck_fma_probe_ref(double *out, int64_t iterations, float a, float b) {
+    float acc[CK_FMA_PROBE_ACC];
+    for (int j = 0; j < CK_FMA_PROBE_ACC; j++) acc[j] = 1.0f + (float)j / 100.0f;
+    for (int64_t i = 0; i < iterations; i++)
+        for (int j = 0; j < CK_FMA_PROBE_ACC; j++) acc[j] = fmaf(acc[j], a, b);
+    for (int j = 0; j < CK_FMA_PROBE_ACC; j++) out[j] = (double)acc[j];
+    return 1;
+}
+
+double ck_fma_peak(double *out, int64_t iterations, float a, float b) {
+    typedef int (*probe_fn)(double *, int64_t, float, float);
+    const probe_fn probe = CK_PICK(probe_fn, ck_fma_probe);
+    const int threads = ck_threads_for(INT32_MAX);
+    int lanes = 1;
+    #pragma omp parallel num_threads(threads)
+    {
+        double mine[CK_FMA_PROBE_ACC];
+        const int width = probe(mine, iterations, a, b);
+#ifdef _OPENMP
+        const int t = omp_get_thread_num();
+#else
+        const int t = 0;
+#endif
+        if (t == 0) {
+            memcpy(out, mine, sizeof mine);
+            lanes = width;
+        }
+    }
+    return 2.0 * CK_FMA_PROBE_ACC * (double)lanes * (double)iterations * threads;
 }
 
 // MARK: linear layer

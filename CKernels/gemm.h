@@ -10,6 +10,7 @@
 #ifndef CK_GEMM_INTERNAL_H
 #define CK_GEMM_INTERNAL_H
 #include "ck_internal.h"
+#include "include/ck_gemm.h"
 
 /// c[MR x NR] (row stride ldc) = alpha * ap * bp + beta * c, over kc steps; beta == 0 ignores c.
 typedef void (*ck_gemm_micro_fn)(int64_t kc, const float *CK_RESTRICT ap, const float *CK_RESTRICT bp,
@@ -74,6 +75,9 @@ void ck_gemm_active_config(ck_gemm_config *cfg);
 int ck_sgemm_view_serial(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, ck_gemm_view b, float beta,
                          ck_gemm_view c);
 CK_ISA_PROTOS(void, ck_gemm_config, (ck_gemm_config *cfg))
+/// One thread's share of ck_fma_peak: writes CK_FMA_PROBE_ACC lane sums to out, returns the vector width in floats.
+int ck_fma_probe_ref(double *out, int64_t iterations, float a, float b);
+CK_ISA_PROTOS(int, ck_fma_probe, (double *out, int64_t iterations, float a, float b))
 
 /// The calling thread's buffer `slot` with room for `floats`, 64-byte aligned, kept for the thread's life (grown,
 /// never shrunk; contents unspecified); NULL if out of memory. Slots 0 and 1 belong to the GEMM.

@@ -229,6 +229,26 @@ static void CK_SUFFIX(ck_gemm_pack_a)(float *CK_RESTRICT dst, const float *CK_RE
 }
 #endif
 
+/// ck_fma_peak's loop on one thread: CK_FMA_PROBE_ACC (12) accumulators cover latency x throughput on every target
+/// (Zen 4: 4 cycles x 1 zmm FMA per cycle; Skylake-X: 4 x 2; Haswell: 5 x 2 ymm).
+int CK_SUFFIX(ck_fma_probe)(double *out, int64_t iterations, float a, float b) {
+    vf acc[CK_FMA_PROBE_ACC];
+    const vf va = vf_set1(a), vb = vf_set1(b);
+#pragma clang loop unroll(full)
+    for (int j = 0; j < CK_FMA_PROBE_ACC; j++) acc[j] = vf_set1(1.0f + (float)j / 100.0f);
+    for (int64_t i = 0; i < iterations; i++) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < CK_FMA_PROBE_ACC; j++) acc[j] = vf_fmadd(acc[j], va, vb);
+    }
+    for (int j = 0; j < CK_FMA_PROBE_ACC; j++) {
+        float lanes[VLEN];
+        vf_store(lanes, acc[j]);
+        out[j] = 0.0;
+        for (int l = 0; l < VLEN; l++) out[j] += (double)lanes[l];
+    }
+    return VLEN;
+}
+
 void CK_SUFFIX(ck_gemm_config)(ck_gemm_config *cfg) {
     cfg->mr = GEMM_MR;
     cfg->nr = GEMM_NR;

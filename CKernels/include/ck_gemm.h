@@ -23,6 +23,14 @@ int ck_sgemm(ck_trans transa, ck_trans transb, int64_t m, int64_t n, int64_t k,
 
 /// Linear layer forward: y = x * w^T + bias.
 ///   y (batch, out) output; x (batch, in); w (out, in) as in PyTorch; bias (out) or NULL.
+/// The arithmetic ceiling GEMM rates are read against (`ae bench kernels --family peak`): every thread runs
+/// `iterations` rounds of acc = acc * a + b (fused) on CK_FMA_PROBE_ACC independent vector accumulators of the
+/// active ISA, which hide the FMA latency on every target, with no memory traffic. out[j] receives thread 0's
+/// accumulator j summed over its vector lanes in double (every lane's work is needed; each lane holds the same
+/// scalar recurrence started at 1 + j / 100). Returns the floating-point operations done by all threads.
+enum { CK_FMA_PROBE_ACC = 12 };
+double ck_fma_peak(double *out, int64_t iterations, float a, float b);
+
 void ck_linear_forward(float *y, const float *x, const float *w, const float *bias,
                        int64_t batch, int64_t in, int64_t out);
 

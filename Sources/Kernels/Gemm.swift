@@ -21,6 +21,16 @@ public enum Gemm {
         precondition(status == 0, "sgemm: invalid sizes m=\(m) n=\(n) k=\(k) lda=\(lda) ldb=\(ldb) ldc=\(ldc)")
     }
 
+    /// The FMA ceiling (`ck_fma_peak`): every thread runs `iterations` rounds of acc = acc · a + b on register
+    /// accumulators of the active ISA. Returns the floating-point operations done by all threads (so GFLOP/s of the
+    /// call is the arithmetic ceiling) and thread 0's accumulators, each summed over its vector lanes.
+    public static func fmaPeak(iterations: Int, a: Float, b: Float) -> (flops: Double, accumulators: [Double]) {
+        precondition(iterations >= 0, "fmaPeak: negative iteration count")
+        var out = [Double](repeating: 0, count: Int(CK_FMA_PROBE_ACC))
+        let flops = ck_fma_peak(&out, Int64(iterations), a, b)
+        return (flops, out)
+    }
+
     /// y (batch×out) = x (batch×in) · wᵀ + bias; w is out×in; bias (out) optional.
     public static func linearForward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, batch: Int, in: Int, out: Int) {

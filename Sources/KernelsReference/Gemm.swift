@@ -1,6 +1,16 @@
 import RealModule
 
 extension Reference {
+    /// What one vector lane of `Gemm.fmaPeak` holds: accumulator j starts at 1 + j / 100 and takes `iterations` fused
+    /// steps acc = acc · a + b (one rounding each, as the C kernel's FMA).
+    public static func fmaProbe(accumulators: Int, iterations: Int, a: Float, b: Float) -> [Float] {
+        (0..<accumulators).map { j in
+            var acc = 1 + Float(j) / 100
+            for _ in 0..<iterations { acc = b.addingProduct(acc, a) }
+            return acc
+        }
+    }
+
     /// C = alpha * op(A) * op(B) + beta * C by the definition: for each (i, j) a dot product over k.
     /// Row-major with packed rows; `transA`/`transB` mean A is k×m / B is n×k.
     @inlinable public static func gemm<T: Real>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T, a: [T], b: [T],

@@ -134,4 +134,23 @@ final class GemmTests: XCTestCase {
         let want = (0..<cols).map { j in (0..<rows).reduce(Float(0)) { $0 + x[$1 * cols + j] } }
         XCTAssertEqual(out, want)
     }
+
+    /// The FMA ceiling probe: every lane of every accumulator is the twin's fused recurrence (so no lane's work can be
+    /// skipped), and the operation count is 2 · 12 accumulators · lanes · iterations · threads with the ISA's lanes.
+    func testFMAPeakProbeDoesTheWorkItCounts() {
+        let widths: [ISA: Double] = [.scalar: 1, .avx2: 8, .avx512: 16, .neon: 4]
+        forEachISA { isa in
+            for threads in [1, 2] {
+                KernelRuntime.with(threads: threads) {
+                    for iterations in [0, 1, 1000] {
+                        let (flops, acc) = Gemm.fmaPeak(iterations: iterations, a: 0.9999, b: 1e-4)
+                        let twin = Reference.fmaProbe(accumulators: acc.count, iterations: iterations, a: 0.9999, b: 1e-4)
+                        XCTAssertEqual(acc.count, 12)
+                        XCTAssertEqual(acc, twin.map { Double($0) * widths[isa]! }, "isa=\(isa) iterations=\(iterations)")
+                        XCTAssertEqual(flops, 2 * 12 * widths[isa]! * Double(iterations * KernelRuntime.threads), "isa=\(isa)")
+                    }
+                }
+            }
+        }
+    }
 }

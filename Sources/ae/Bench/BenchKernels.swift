@@ -84,7 +84,8 @@ struct BenchKernels: ParsableCommand {
                         continue
                     }
                     let seconds = measure(instance.native, minTime: minTime, maxRepeats: 10_000)
-                    let gflops = benchCase.flops > 0 ? benchCase.flops / seconds / 1e9 : nil
+                    let flops = instance.flopsPerCall?() ?? benchCase.flops
+                    let gflops = flops > 0 ? flops / seconds / 1e9 : nil
                     let speedup = swiftSeconds.map { $0 / seconds }
                     if json {
                         var fields = ["\"family\":\"\(benchCase.family)\"", "\"kernel\":\"\(benchCase.name)\"",

@@ -13,6 +13,25 @@ let gemmBenchCases: [KernelBenchCase] = [
      gemmCase(m: pixels, n: cout, k: ck, transA: false, transB: false)]
 }
 
+/// The arithmetic ceiling the GEMM rows are read against: register-only FMAs on every thread (`Gemm.fmaPeak`), checked
+/// lane for lane against the scalar recurrence of the twin.
+let fmaPeakBenchCase = KernelBenchCase(family: "peak", name: "fma peak (registers only)", flops: 0) {
+    let iterations = 1 << 20, (a, b): (Float, Float) = (0.9999, 1e-4)  // fixed point 1: no overflow, no subnormals
+    var last = Gemm.fmaPeak(iterations: 0, a: a, b: b)
+    var twin: [Float] = []
+    return KernelBenchInstance(
+        native: { last = Gemm.fmaPeak(iterations: iterations, a: a, b: b) },
+        swift: { twin = Reference.fmaProbe(accumulators: last.accumulators.count, iterations: iterations, a: a, b: b) },
+        verify: {
+            last = Gemm.fmaPeak(iterations: iterations, a: a, b: b)
+            if twin.isEmpty { twin = Reference.fmaProbe(accumulators: last.accumulators.count, iterations: iterations, a: a, b: b) }
+            let lanes = last.flops / Double(2 * last.accumulators.count * iterations * KernelRuntime.threads)
+            let expected = twin.map { Double($0) * lanes }
+            return last.accumulators == expected ? nil : "accumulators \(last.accumulators.prefix(3)) ≠ \(lanes) × twin \(twin.prefix(3))"
+        },
+        flopsPerCall: { last.flops })
+}
+
 /// C (m×n) = op(A) op(B) with op(A) m×k. Named M×K×N like the shapes.
 func gemmCase(m: Int, n: Int, k: Int, transA: Bool, transB: Bool) -> KernelBenchCase {
     let mode = (transA ? "T" : "N") + (transB ? "T" : "N")

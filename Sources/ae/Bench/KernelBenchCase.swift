@@ -18,8 +18,10 @@ struct KernelBenchInstance {
     var swift: (() -> Void)?
     /// Runs both once and returns nil when they agree, else a one-line description of the difference.
     var verify: () -> String?
+    /// Operations per call when they depend on the ISA and thread count (read after `native` ran); nil = the case's.
+    var flopsPerCall: (() -> Double)? = nil
 }
 
 /// Every registered case. Each kernel family contributes its own list (Bench/<Family>BenchCases.swift).
-let allKernelBenchCases: [KernelBenchCase] = gemmBenchCases + elementwiseBenchCases + convBenchCases + lossOptimBenchCases
+let allKernelBenchCases: [KernelBenchCase] = [fmaPeakBenchCase] + gemmBenchCases + elementwiseBenchCases + convBenchCases + lossOptimBenchCases
     + normBenchCases + spectralNormBenchCases
