@@ -128,11 +128,13 @@ public struct GANConfig: Codable, Equatable, Sendable {
         }
         try check((0..<1).contains(optimizer.beta1), "beta1 must be in [0, 1), got \(optimizer.beta1)")
         if architecture == .conv {
-            for k in Set([resolvedHidden.count, resolvedGeneratorHidden.count]) {
-                let f = 1 << k
-                try check(image.h % f == 0 && image.w % f == 0 && image.h >= f,
-                          "gan-conv halves the image \(k) times: \(image.h)x\(image.w) must be a multiple of \(f)")
-            }
+            // G doubles its base exactly up to the image; D's k4 s2 p1 convolutions halve with rounding down
+            // (28 → 14 → 7 → 3), so D only needs a pixel left.
+            let k = resolvedGeneratorHidden.count, f = 1 << k, dk = resolvedHidden.count
+            try check(image.h % f == 0 && image.w % f == 0 && image.h >= f,
+                      "gan-conv's generator doubles its base \(k) times: \(image.h)x\(image.w) must be a multiple of \(f)")
+            try check(dk < 30 && image.h >> dk >= 1 && image.w >> dk >= 1,
+                      "gan-conv's discriminator halves the image \(dk) times: \(image.h)x\(image.w) is too small")
         }
     }
 

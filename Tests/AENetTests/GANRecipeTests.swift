@@ -19,9 +19,20 @@ extension GANTests {
             "ConvTranspose2d(256→128,k4,s2,p1,op0)", "BatchNorm(128)", "ReLU", "ConvTranspose2d(128→1,k4,s2,p1,op0)", "Sigmoid"])
         XCTAssertEqual(gan.discriminator.layers.map(\.description),
                        try GAN(GANConfig(architecture: .conv)).discriminator.layers.map(\.description))
-        // A G one level deeper than D: its base is 3×3 here only if the image allows it; 28 = 4·7 does not halve 3 times.
+        // A G one level deeper than D: G doubles exactly, and 28 = 4·7 is no multiple of 8.
         c.generatorHidden = [32, 64, 128]
         XCTAssertThrowsError(try GAN(c))
+        // A D one level deeper than G: D halves with rounding down, 28 → 14 → 7 → 3.
+        var deep = GANConfig(architecture: .conv)
+        (deep.hidden, deep.generatorHidden) = ([64, 128, 256], [64, 128])
+        let deepGAN = try GAN(deep)
+        try deepGAN.prepare(batch: 2)
+        XCTAssertEqual(deepGAN.discriminator.layers.map(\.description), ["Conv2d(1→64,k4,s2,p1)", "LeakyReLU(0.2)",
+            "Conv2d(64→128,k4,s2,p1)", "BatchNorm(128)", "LeakyReLU(0.2)", "Conv2d(128→256,k4,s2,p1)", "BatchNorm(256)",
+            "LeakyReLU(0.2)", "Linear(2304→1)"])
+        XCTAssertEqual(deepGAN.generator.outputDims, Dims(1, 28, 28))
+        deep.hidden = [8, 8, 8, 8, 8]
+        XCTAssertThrowsError(try deep.validate(), "28 halves to 0 after five convolutions")
         c.image = Dims(1, 32, 32)
         XCTAssertEqual(try GAN(c).generator.layers.first?.description, "Linear(64→2048)")
         XCTAssertEqual(try GAN(c).discriminator.layers.last?.description, "Linear(8192→1)")
@@ -44,6 +55,20 @@ extension GANTests {
         XCTAssertEqual(t.gan.generator.layers.compactMap { ($0 as? BatchNorm)?.channels }, [2, 5])
         checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
         checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient([0, 1, 2, 3]).loss }
+    }
+
+    /// A discriminator one level deeper than its generator at MNIST scale (28 → 14 → 7 → 3: an odd input to the last
+    /// k4 s2 convolution, batch norm on 3×3 maps), gradients against central differences.
+    func testDeeperDiscriminatorGradientsAtMNISTScale() throws {
+        var c = GANConfig(architecture: .conv)
+        (c.hidden, c.generatorHidden, c.noise, c.batchSize) = ([4, 6, 8], [4, 6], 5, 16)
+        (c.activation, c.generatorActivation, c.initialization) = (.tanh, .tanh, .he)
+        let set = ImageSet(images: randomFloats(16 * 784, in: 0..<1, seed: 8), labels: [Int32](repeating: 0, count: 16),
+                           dims: Dims(1, 28, 28))
+        let t = try GANTrainer(gan: try GAN(c), train: set)
+        XCTAssertEqual(t.gan.discriminator.layers.last?.description, "Linear(72→1)")
+        checkGradients(t.gan.generator.namedParameters, h: 1e-2) { t.generatorLossAndGradient() }
+        checkGradients(t.gan.discriminator.namedParameters, h: 1e-2) { t.discriminatorLossAndGradient(Array(0..<16)[...]).loss }
     }
 
     /// Stored only when set, so the JSON of every other run is what it was; runs written before it decode as empty.
