@@ -17,7 +17,8 @@ public struct GANConfig: Codable, Equatable, Sendable {
     /// Size of the generator's noise input z ~ N(0, I).
     public var noise = 64
     /// MLP: generator hidden widths (the discriminator mirrors them). Conv: the discriminator's channels after each
-    /// stride-2 convolution (the generator mirrors them). Empty = the architecture's default.
+    /// stride-2 convolution (the generator mirrors them). Empty = the architecture's default. `generatorHidden`
+    /// gives G widths of its own; D's then stay these.
     public var hidden: [Int] = []
     /// The generator's own widths or channels, in `hidden`'s order (MLP: noise side first; conv: image side first,
     /// e.g. [128, 256] for G = Linear z→256·7·7, ConvT 256→128, ConvT 128→1), when G should differ from D (a
@@ -276,6 +277,8 @@ public final class GAN {
     /// BN1d over 6 272 features: 49× more values per statistic). Kernel 4 with stride 2 and padding 1 exactly
     /// doubles / halves the size and, unlike k3 with output padding, gives every output pixel of a ConvT the same
     /// number of taps (no checkerboard bias); the sigmoid output matches pixels in [0, 1].
+    /// With `generatorHidden`, G has its own channels and depth (its base is the image halved once per entry) and D
+    /// keeps `hidden`'s; D may be deeper than G (28 → 14 → 7 → 3 for three entries).
     /// Without batch norm (`batchNorm` false, the first recipe): the same layers minus BN, LeakyReLU in both networks and
     /// He initialisation everywhere, the last layers included: with Xavier there, G collapsed to all-black images
     /// on MNIST within an epoch (D(G(z)) → 0.01, sigmoid saturated) in all five trials (docs/RESULTS.md, issue 8).
