@@ -9,7 +9,8 @@ sigmoid output), N(0, 0.02²) weights, batch 64 over all 60 000 training images,
 0.999) for both. With --ema, an exponential moving average of G's weights whose batch-norm statistics are
 re-estimated on 50 noise batches before sampling (as `ae train --ema` does).
 
-    python3 Benchmarks/dcgan_quality_pytorch.py --classifier runs/clf-512.h5 [--epochs 10] [--threads 1] [--ema 0.999]
+    python3 Benchmarks/dcgan_quality_pytorch.py --classifier data/reference/mnist-classifier.h5 [--epochs 10] [--threads 1]
+        [--ema 0.999] [--hidden 64,128,256 --g-hidden 64,128]
 
 Each epoch prints D/G losses, D(x), D(G(z)) and the `ae score` line of 5 000 samples (fixed noise, seed 1).
 """
@@ -69,6 +70,8 @@ def main():
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--ema", type=float, default=0.0, help="decay of G's weight average (0 = score the trained G)")
+    p.add_argument("--hidden", default="64,128", help="D's channels, image side first (ae train --hidden)")
+    p.add_argument("--g-hidden", default=None, help="G's channels, image side first (ae train --g-hidden; default: D's)")
     p.add_argument("--samples", type=int, default=5000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--train-limit", type=int, default=0, help="first N training images only (0 = all; for a smoke test)")
@@ -85,7 +88,8 @@ def main():
     if args.train_limit > 0:
         images = images[:args.train_limit]
     noise_size, batch = 100, 64
-    g, d = DCGAN(noise_size)
+    channels = lambda text: [int(c) for c in text.split(",")]
+    g, d = DCGAN(noise_size, channels(args.hidden), channels(args.g_hidden) if args.g_hidden else None)
     dcgan_init(g)
     dcgan_init(d)
     ema = copy.deepcopy(g) if args.ema > 0 else None

@@ -74,16 +74,23 @@ def VAE(latent):
     return Net()
 
 
-def DCGAN(noise):
+def DCGAN(noise, hidden=(64, 128), g_hidden=None):
     """The gan-conv pair (GAN.swift): k4 s2 p1 (transposed) convolutions, batch norm after G's Linear and hidden ConvT
-    (ReLU) and after D's second convolution (LeakyReLU(0.2))."""
+    (ReLU) and after D's convolutions but the first (LeakyReLU(0.2)). `hidden` lists D's channels (image side first),
+    `g_hidden` G's (default: D's), as `ae train --hidden … --g-hidden …`; D halves 28 → 14 → 7 → 3 with rounding down."""
     import torch.nn as nn
-    act = lambda: nn.LeakyReLU(0.2)
-    g = nn.Sequential(nn.Linear(noise, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
-                      nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
-                      nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Sigmoid())
-    d = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), act(), nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), act(),
-                      nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+    g_hidden = list(g_hidden or hidden)
+    base = 28 >> len(g_hidden)
+    up = list(reversed(g_hidden))
+    g_layers = [nn.Linear(noise, up[0] * base * base), nn.Unflatten(1, (up[0], base, base)), nn.BatchNorm2d(up[0]), nn.ReLU()]
+    for i, o in zip(up, up[1:]):
+        g_layers += [nn.ConvTranspose2d(i, o, 4, 2, 1), nn.BatchNorm2d(o), nn.ReLU()]
+    g = nn.Sequential(*g_layers, nn.ConvTranspose2d(up[-1], 1, 4, 2, 1), nn.Sigmoid())
+    d_layers, channels = [], [1] + list(hidden)
+    for k, (i, o) in enumerate(zip(channels, channels[1:])):
+        d_layers += [nn.Conv2d(i, o, 4, 2, 1)] + ([nn.BatchNorm2d(o)] if k > 0 else []) + [nn.LeakyReLU(0.2)]
+    d_size = 28 >> len(hidden)
+    d = nn.Sequential(*d_layers, nn.Flatten(), nn.Linear(hidden[-1] * d_size * d_size, 1))
     return g, d
 
 
