@@ -44,143 +44,119 @@ extension Reference {
         }
     }
 
-    // MARK: Conv2d, by the definition: y[b,o,oh,ow] = bias[o] + Σ_{c,ki,kj} w[o,c,ki,kj] x[b,c,oh·s-p+ki, ow·s-p+kj]
+    // MARK: the taps shared by both layers
+    //
+    // Conv2d:          y[b,o,i,j] = bias[o] + Σ_{c,ki,kj} w[o,c,ki,kj] x[b,c,i·s-p+ki, j·s-p+kj]
+    // ConvTranspose2d: y[b,o,i·s-p+ki, j·s-p+kj] += w[c,o,ki,kj] x[b,c,i,j]   (plus bias)
+    // Both relate a strided "grid" map (the conv's output, the transposed conv's input) to a "dense" one (the other
+    // side) through the same taps; each layer's forward and backward walk them in the same fixed order.
+
+    /// Every tap, by the definition: for each image b, grid channel g, grid position (i, j), dense channel d and kernel
+    /// offset (ki, kj) whose dense position (i·stride − padding + ki, j·stride − padding + kj) lies inside the dense
+    /// map, body(gridIndex, denseIndex, g, d, ki·kernelWidth + kj), the indices flat into NCHW tensors.
+    @inlinable static func forEachTap(batch: Int, grid: (c: Int, h: Int, w: Int), dense: (c: Int, h: Int, w: Int),
+                                      kernel: (h: Int, w: Int), stride: Int, padding: Int,
+                                      _ body: (_ gridIndex: Int, _ denseIndex: Int, _ g: Int, _ d: Int, _ k: Int) -> Void) {
+        for b in 0..<batch {
+            for g in 0..<grid.c {
+                for i in 0..<grid.h {
+                    for j in 0..<grid.w {
+                        let gi = ((b * grid.c + g) * grid.h + i) * grid.w + j
+                        for d in 0..<dense.c {
+                            for ki in 0..<kernel.h {
+                                let dh = i * stride - padding + ki
+                                if dh < 0 || dh >= dense.h { continue }
+                                for kj in 0..<kernel.w {
+                                    let dw = j * stride - padding + kj
+                                    if dw < 0 || dw >= dense.w { continue }
+                                    body(gi, ((b * dense.c + d) * dense.h + dh) * dense.w + dw, g, d, ki * kernel.w + kj)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// batch × channels × plane values, each channel's set to bias[channel] (0 without a bias).
+    @inlinable static func filled<T: Real>(batch: Int, channels: Int, plane: Int, bias: [T]?) -> [T] {
+        var y = [T](repeating: 0, count: batch * channels * plane)
+        if let bias {
+            for b in 0..<batch { for o in 0..<channels { for p in 0..<plane { y[(b * channels + o) * plane + p] = bias[o] } } }
+        }
+        return y
+    }
+
+    /// Per-channel sums of dy (batch × channels × plane): the bias gradient of either layer.
+    @inlinable static func channelSums<T: Real>(_ dy: [T], batch: Int, channels: Int, plane: Int) -> [T] {
+        var db = [T](repeating: 0, count: channels)
+        for b in 0..<batch { for o in 0..<channels { for p in 0..<plane { db[o] += dy[(b * channels + o) * plane + p] } } }
+        return db
+    }
+
+    // MARK: Conv2d
 
     /// Conv2d forward; x batch×Cin×H×W, w Cout×Cin×kh×kw, bias Cout or nil.
     @inlinable public static func conv2dForward<T: Real>(x: [T], w: [T], bias: [T]?, shape s: ConvShape) -> [T] {
         let (oh, ow) = s.convOutput!
-        let (cin, h, wd, cout, kh, kw) = (s.inChannels, s.inHeight, s.inWidth, s.outChannels, s.kernelHeight, s.kernelWidth)
-        precondition(x.count == s.batch * cin * h * wd && w.count == cout * cin * kh * kw)
-        var y = [T](repeating: 0, count: s.batch * cout * oh * ow)
-        for b in 0..<s.batch {
-            for o in 0..<cout {
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        var acc: T = bias?[o] ?? 0
-                        for c in 0..<cin {
-                            for ki in 0..<kh {
-                                let ih = i * s.stride - s.padding + ki
-                                if ih < 0 || ih >= h { continue }
-                                for kj in 0..<kw {
-                                    let iw = j * s.stride - s.padding + kj
-                                    if iw < 0 || iw >= wd { continue }
-                                    acc += w[((o * cin + c) * kh + ki) * kw + kj] * x[((b * cin + c) * h + ih) * wd + iw]
-                                }
-                            }
-                        }
-                        y[((b * cout + o) * oh + i) * ow + j] = acc
-                    }
-                }
-            }
+        let (cin, cout, taps) = (s.inChannels, s.outChannels, s.kernelHeight * s.kernelWidth)
+        precondition(x.count == s.batch * cin * s.inHeight * s.inWidth && w.count == cout * cin * taps)
+        var y = filled(batch: s.batch, channels: cout, plane: oh * ow, bias: bias)
+        forEachTap(batch: s.batch, grid: (cout, oh, ow), dense: (cin, s.inHeight, s.inWidth),
+                   kernel: (s.kernelHeight, s.kernelWidth), stride: s.stride, padding: s.padding) { yi, xi, o, c, k in
+            y[yi] += w[(o * cin + c) * taps + k] * x[xi]
         }
         return y
     }
 
-    /// Conv2d backward for upstream gradient dy (batch×Cout×oh×ow): (dx, dw, dbias), by scattering each
-    /// dy element back along the same 7 loops as the forward.
+    /// Conv2d backward for upstream gradient dy (batch×Cout×oh×ow): (dx, dw, dbias), scattering each dy element back
+    /// along the forward's taps.
     @inlinable public static func conv2dBackward<T: Real>(dy: [T], x: [T], w: [T], shape s: ConvShape)
         -> (dx: [T], dw: [T], dbias: [T]) {
         let (oh, ow) = s.convOutput!
-        let (cin, h, wd, cout, kh, kw) = (s.inChannels, s.inHeight, s.inWidth, s.outChannels, s.kernelHeight, s.kernelWidth)
-        precondition(dy.count == s.batch * cout * oh * ow && x.count == s.batch * cin * h * wd && w.count == cout * cin * kh * kw)
+        let (cin, cout, taps) = (s.inChannels, s.outChannels, s.kernelHeight * s.kernelWidth)
+        precondition(dy.count == s.batch * cout * oh * ow && x.count == s.batch * cin * s.inHeight * s.inWidth
+                     && w.count == cout * cin * taps)
         var dx = [T](repeating: 0, count: x.count), dw = [T](repeating: 0, count: w.count)
-        var db = [T](repeating: 0, count: cout)
-        for b in 0..<s.batch {
-            for o in 0..<cout {
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        let g = dy[((b * cout + o) * oh + i) * ow + j]
-                        db[o] += g
-                        for c in 0..<cin {
-                            for ki in 0..<kh {
-                                let ih = i * s.stride - s.padding + ki
-                                if ih < 0 || ih >= h { continue }
-                                for kj in 0..<kw {
-                                    let iw = j * s.stride - s.padding + kj
-                                    if iw < 0 || iw >= wd { continue }
-                                    let wi = ((o * cin + c) * kh + ki) * kw + kj, xi = ((b * cin + c) * h + ih) * wd + iw
-                                    dw[wi] += g * x[xi]
-                                    dx[xi] += g * w[wi]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        forEachTap(batch: s.batch, grid: (cout, oh, ow), dense: (cin, s.inHeight, s.inWidth),
+                   kernel: (s.kernelHeight, s.kernelWidth), stride: s.stride, padding: s.padding) { yi, xi, o, c, k in
+            let wi = (o * cin + c) * taps + k
+            dw[wi] += dy[yi] * x[xi]
+            dx[xi] += dy[yi] * w[wi]
         }
-        return (dx, dw, db)
+        return (dx, dw, channelSums(dy, batch: s.batch, channels: cout, plane: oh * ow))
     }
 
-    // MARK: ConvTranspose2d, by the definition: each input pixel scatters w[c,o,·,·]·x into the output window
-    //   y[b,o,ih·s-p+ki, iw·s-p+kj] += w[c,o,ki,kj] x[b,c,ih,iw]   (plus bias)
+    // MARK: ConvTranspose2d
 
     /// ConvTranspose2d forward; x batch×Cin×H×W, w Cin×Cout×kh×kw, bias Cout or nil.
     @inlinable public static func convTranspose2dForward<T: Real>(x: [T], w: [T], bias: [T]?, shape s: ConvShape) -> [T] {
         let (oh, ow) = s.transposeOutput!
-        let (cin, h, wd, cout, kh, kw) = (s.inChannels, s.inHeight, s.inWidth, s.outChannels, s.kernelHeight, s.kernelWidth)
-        precondition(x.count == s.batch * cin * h * wd && w.count == cout * cin * kh * kw)
-        var y = [T](repeating: 0, count: s.batch * cout * oh * ow)
-        if let bias {
-            for b in 0..<s.batch { for o in 0..<cout { for p in 0..<(oh * ow) { y[(b * cout + o) * oh * ow + p] = bias[o] } } }
-        }
-        for b in 0..<s.batch {
-            for c in 0..<cin {
-                for i in 0..<h {
-                    for j in 0..<wd {
-                        let v = x[((b * cin + c) * h + i) * wd + j]
-                        for o in 0..<cout {
-                            for ki in 0..<kh {
-                                let yh = i * s.stride - s.padding + ki
-                                if yh < 0 || yh >= oh { continue }
-                                for kj in 0..<kw {
-                                    let yw = j * s.stride - s.padding + kj
-                                    if yw < 0 || yw >= ow { continue }
-                                    y[((b * cout + o) * oh + yh) * ow + yw] += w[((c * cout + o) * kh + ki) * kw + kj] * v
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        let (cin, cout, taps) = (s.inChannels, s.outChannels, s.kernelHeight * s.kernelWidth)
+        precondition(x.count == s.batch * cin * s.inHeight * s.inWidth && w.count == cout * cin * taps)
+        var y = filled(batch: s.batch, channels: cout, plane: oh * ow, bias: bias)
+        forEachTap(batch: s.batch, grid: (cin, s.inHeight, s.inWidth), dense: (cout, oh, ow),
+                   kernel: (s.kernelHeight, s.kernelWidth), stride: s.stride, padding: s.padding) { xi, yi, c, o, k in
+            y[yi] += w[(c * cout + o) * taps + k] * x[xi]
         }
         return y
     }
 
-    /// ConvTranspose2d backward for dy (batch×Cout×oh×ow): (dx, dw, dbias), gathering along the forward's loops.
+    /// ConvTranspose2d backward for dy (batch×Cout×oh×ow): (dx, dw, dbias), gathering along the forward's taps.
     @inlinable public static func convTranspose2dBackward<T: Real>(dy: [T], x: [T], w: [T], shape s: ConvShape)
         -> (dx: [T], dw: [T], dbias: [T]) {
         let (oh, ow) = s.transposeOutput!
-        let (cin, h, wd, cout, kh, kw) = (s.inChannels, s.inHeight, s.inWidth, s.outChannels, s.kernelHeight, s.kernelWidth)
-        precondition(dy.count == s.batch * cout * oh * ow && x.count == s.batch * cin * h * wd && w.count == cout * cin * kh * kw)
+        let (cin, cout, taps) = (s.inChannels, s.outChannels, s.kernelHeight * s.kernelWidth)
+        precondition(dy.count == s.batch * cout * oh * ow && x.count == s.batch * cin * s.inHeight * s.inWidth
+                     && w.count == cout * cin * taps)
         var dx = [T](repeating: 0, count: x.count), dw = [T](repeating: 0, count: w.count)
-        var db = [T](repeating: 0, count: cout)
-        for b in 0..<s.batch {
-            for o in 0..<cout { for p in 0..<(oh * ow) { db[o] += dy[(b * cout + o) * oh * ow + p] } }
+        forEachTap(batch: s.batch, grid: (cin, s.inHeight, s.inWidth), dense: (cout, oh, ow),
+                   kernel: (s.kernelHeight, s.kernelWidth), stride: s.stride, padding: s.padding) { xi, yi, c, o, k in
+            let wi = (c * cout + o) * taps + k
+            dx[xi] += w[wi] * dy[yi]
+            dw[wi] += x[xi] * dy[yi]
         }
-        for b in 0..<s.batch {
-            for c in 0..<cin {
-                for i in 0..<h {
-                    for j in 0..<wd {
-                        let xi = ((b * cin + c) * h + i) * wd + j
-                        var acc: T = 0
-                        for o in 0..<cout {
-                            for ki in 0..<kh {
-                                let yh = i * s.stride - s.padding + ki
-                                if yh < 0 || yh >= oh { continue }
-                                for kj in 0..<kw {
-                                    let yw = j * s.stride - s.padding + kj
-                                    if yw < 0 || yw >= ow { continue }
-                                    let wi = ((c * cout + o) * kh + ki) * kw + kj, g = dy[((b * cout + o) * oh + yh) * ow + yw]
-                                    acc += w[wi] * g
-                                    dw[wi] += x[xi] * g
-                                }
-                            }
-                        }
-                        dx[xi] = acc
-                    }
-                }
-            }
-        }
-        return (dx, dw, db)
+        return (dx, dw, channelSums(dy, batch: s.batch, channels: cout, plane: oh * ow))
     }
 }
