@@ -86,6 +86,11 @@ final class GANRunTests: XCTestCase {
             (["score", path, "--classifier", path, "--rejection", "0"], "--rejection must be between 1 and 100, got 0"),
             (["train", "--model", "gan-conv", "--d-lr", "0", "--out", dir + "/x.h5"], "--d-lr must be in (0, 10], got 0.0"),
             (["train", "--model", "gan-conv", "--schedule", "linear:2", "--out", dir + "/x.h5"], "--schedule must be constant"),
+            (["train", "--model", "gan-conv", "--gan-loss", "wasserstein", "--out", dir + "/x.h5"], "--gan-loss must be bce or hinge"),
+            (["train", "--model", "gan-conv", "--gan-loss", "hinge", "--real-label", "0.9", "--out", dir + "/x.h5"],
+             "--real-label applies to --gan-loss bce only"),
+            (["train", "--model", "gan-conv", "--g-hidden", "64,0", "--out", dir + "/x.h5"], "hidden"),
+            (["train", "--model", "gan-conv", "--g-hidden", "32,64,128", "--out", dir + "/x.h5"], "must be a multiple of 8"),
         ]
         for (args, expected) in cases {
             let r = try RunTestsSupport.runAE(args)
