@@ -32,24 +32,30 @@ public struct LineChart: Figure {
     public let series: [LineSeries]
     /// Logarithmic y axis (values ≤ 0 are not drawn).
     public let logY: Bool
+    /// Logarithmic x axis (values ≤ 0 are not drawn): sizes spread over decades, such as latent widths.
+    public let logX: Bool
     /// x ticks on whole numbers only (epochs, counts).
     public let integerX: Bool
 
     /// Series with at most this many points get a dot at each point.
     public static let markerLimit = 60
 
-    /// Throws when there is no series, or when `logY` is set and no series has a positive finite value.
+    /// Throws when there is no series, or when `logY` (`logX`) is set and no series has a positive finite y (x).
     public init(series: [LineSeries], title: String? = nil, xLabel: String = "", yLabel: String = "",
-                logY: Bool = false, integerX: Bool = false) throws {
+                logY: Bool = false, logX: Bool = false, integerX: Bool = false) throws {
         guard !series.isEmpty else { throw PlotError("line chart '\(title ?? "")': no series to draw") }
         if logY, !series.contains(where: { $0.y.contains { $0 > 0 && $0.isFinite } }) {
             throw PlotError("line chart '\(title ?? "")': a log-scale y axis needs positive values")
+        }
+        if logX, !series.contains(where: { $0.x.contains { $0 > 0 && $0.isFinite } }) {
+            throw PlotError("line chart '\(title ?? "")': a log-scale x axis needs positive values")
         }
         self.series = series
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.logY = logY
+        self.logX = logX
         self.integerX = integerX
     }
 
@@ -61,13 +67,15 @@ public struct LineChart: Figure {
 
     public func draw(on canvas: PlotCanvas, in rect: PlotRect) {
         // Only points with both coordinates usable set the ranges.
-        let usable = series.flatMap { s in zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) } }
+        let usable = series.flatMap { s in
+            zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) && (!logX || $0.0 > 0) }
+        }
         let entries = series.indices.map { LegendEntry(label: series[$0].name, color: color(of: $0), marker: .line(dash: dash(of: $0))) }
         let axes = CartesianAxes(on: canvas, in: rect, title: title, xLabel: xLabel, yLabel: yLabel,
-                                 x: AxisScale(covering: usable.map(\.0), padding: 0.03, integral: integerX),
+                                 x: AxisScale(covering: usable.map(\.0), padding: 0.03, logarithmic: logX, integral: integerX),
                                  y: AxisScale(covering: usable.map(\.1), padding: 0.06, logarithmic: logY),
                                  legend: series.count > 1 || !series[0].name.isEmpty ? entries : [],
-                                 legendPlacement: .insideTopRight)
+                                 legendPlacement: .insideClearestOf(lines: series.map { s in zip(s.x, s.y).map { ($0, $1) } }))
         axes.drawUnderlay(on: canvas)
         canvas.clipped(to: axes.plotArea) {
             for (index, s) in series.enumerated() {

@@ -4,6 +4,9 @@ import Foundation
 public enum LegendPlacement: Sendable {
     /// In the top-right corner of the plot area (few short entries, e.g. train / val).
     case insideTopRight
+    /// Inside the plot area, in the corner (top right, top left, bottom right, bottom left: the first of the
+    /// clearest) where the legend hides the least of these lines, given in data coordinates.
+    case insideClearestOf(lines: [[(x: Double, y: Double)]])
     /// To the right of the plot area, in as many columns as needed (many classes).
     case outsideRight
 }
@@ -50,7 +53,7 @@ struct CartesianAxes {
         let bottom = style.tickLength + style.gap + canvas.lineHeight(size: style.tickSize)
             + (xLabel.isEmpty ? 0 : style.gap + canvas.lineHeight(size: style.labelSize)) + 2 * style.gap
         var right = 3 * style.gap
-        if let legend = self.legend, legendPlacement == .outsideRight {
+        if let legend = self.legend, case .outsideRight = legendPlacement {
             right += legend.size(on: canvas, maxHeight: rect.height - top - bottom).width + 2 * style.gap
         }
         plotArea = rect.inset(top: top, left: left, bottom: bottom, right: right)
@@ -110,8 +113,40 @@ struct CartesianAxes {
             let maxHeight = plotArea.height - 2 * style.gap
             let size = legend.size(on: canvas, maxHeight: maxHeight)
             legend.draw(on: canvas, at: (plotArea.maxX - size.width - style.gap, plotArea.y + style.gap), maxHeight: maxHeight)
+        case .insideClearestOf(let lines):
+            let maxHeight = plotArea.height - 2 * style.gap
+            let size = legend.size(on: canvas, maxHeight: maxHeight)
+            let left = plotArea.x + style.gap, right = plotArea.maxX - size.width - style.gap
+            let top = plotArea.y + style.gap, bottom = plotArea.maxY - size.height - style.gap
+            let corners = [(right, top), (left, top), (right, bottom), (left, bottom)]
+            let samples = lineSamples(lines)
+            let hidden = corners.map { corner in
+                samples.filter { p in
+                    p.x >= corner.0 && p.x <= corner.0 + size.width && p.y >= corner.1 && p.y <= corner.1 + size.height
+                }.count
+            }
+            let best = hidden.indices.min { (hidden[$0], $0) < (hidden[$1], $1) }!
+            legend.draw(on: canvas, at: corners[best], maxHeight: maxHeight)
         case .outsideRight:
             legend.draw(on: canvas, at: (plotArea.maxX + 2 * style.gap, plotArea.y), maxHeight: plotArea.height)
         }
+    }
+
+    /// Pixel positions along `lines` (data coordinates), a few per pixel-space segment, so that a legend
+    /// over a long straight segment counts as covering it; points a log axis cannot show are left out.
+    private func lineSamples(_ lines: [[(x: Double, y: Double)]]) -> [(x: Double, y: Double)] {
+        var samples: [(x: Double, y: Double)] = []
+        for line in lines {
+            let points = line.map { point($0.x, $0.y) }.filter { $0.x.isFinite && $0.y.isFinite }
+            samples += points
+            for (a, b) in zip(points, points.dropFirst()) {
+                let steps = Int(min(200, max(abs(b.x - a.x), abs(b.y - a.y)) / 4))
+                for i in stride(from: 1, to: steps, by: 1) {
+                    let t = Double(i) / Double(steps)
+                    samples.append((a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)))
+                }
+            }
+        }
+        return samples
     }
 }

@@ -100,7 +100,13 @@ public struct GridStudy: StudyDefinition {
             try chart.writePNG(to: folder.file("psnr-vs-latent.png"))
             figures.append(("Test PSNR against latent size (best configuration per size by validation PSNR)", "psnr-vs-latent.png"))
         }
-        return StudyReport(title: "Autoencoder grid search", tables: [bestTable, all], figures: figures,
+        let pairs = effectPairs(ranked)
+        if let chart = try effectsChart(pairs) {
+            try chart.writePNG(to: folder.file("factor-effects.png"))
+            figures.append(("Change of test PSNR when one factor leaves the baseline, against latent size", "factor-effects.png"))
+        }
+        return StudyReport(title: "Autoencoder grid search", tables: [bestTable, all] + [effectsTable(pairs)].compactMap { $0 },
+                           figures: figures,
                            notes: ["\(runs.count) configurations, \(budget.epochs) epochs each; selection by validation PSNR."])
     }
 
@@ -122,7 +128,8 @@ public struct GridStudy: StudyDefinition {
             }
         }
         guard !series.isEmpty else { return nil }
-        return try LineChart(series: series, title: "Test PSNR vs latent size", xLabel: "latent size", yLabel: "test PSNR (dB)")
+        return try LineChart(series: series, title: "Test PSNR vs latent size", xLabel: "latent size", yLabel: "test PSNR (dB)",
+                             logX: true)
     }
 }
 

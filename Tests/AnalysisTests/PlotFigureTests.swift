@@ -177,6 +177,37 @@ final class PlotFigureTests: XCTestCase {
         try assertDrawnPNG(path, width: 400, height: 300)
     }
 
+    /// The legend goes to a corner the lines leave free: the first clear one of top right, top left, … A rising
+    /// line passes through the top right, so its legend (whose line sample has the series colour) is at the top
+    /// left; a falling one leaves the top right free. On a log x axis as on a linear one.
+    func testLineChartLegendAvoidsTheLines() throws {
+        let dir = try plotTemporaryDirectory(self)
+        for (rising, logX) in [(true, false), (false, false), (true, true)] {
+            let x = (1...10).map(Double.init)
+            let line = try LineSeries(name: "a series", x: x, y: x.map { rising ? $0 : 10 - $0 })
+            let path = dir + "/legend-\(rising)-\(logX).png"
+            try LineChart(series: [line], logX: logX).writePNG(to: path, width: 600, height: 400)
+            let raster = try PlotRaster(contentsOfPNG: path)
+            // Series-coloured pixels in the top 70 rows of the left and right quarters.
+            let c = PlotColor.category(0)
+            let target = [c.red, c.green, c.blue].map { Int(($0 * 255).rounded()) }
+            func coloured(columns: Range<Int>) -> Int {
+                var n = 0
+                for row in 0..<70 {
+                    for column in columns {
+                        let p = raster.pixels[row * raster.width + column]
+                        let rgb = [Int((p >> 16) & 0xFF), Int((p >> 8) & 0xFF), Int(p & 0xFF)]
+                        if zip(rgb, target).allSatisfy({ abs($0 - $1) <= 3 }) { n += 1 }
+                    }
+                }
+                return n
+            }
+            let left = coloured(columns: 0..<150), right = coloured(columns: 450..<600)
+            XCTAssertGreaterThan(rising ? left : right, 8, "rising \(rising), log x \(logX): legend not in the clear corner")
+        }
+        XCTAssertThrowsError(try LineChart(series: [try LineSeries(name: "a", x: [-1.0, 0], y: [1.0, 2])], logX: true))
+    }
+
     func testConfusionHeatmapShadesByRowAndReportsAccuracy() throws {
         var counts = [Int64](repeating: 3, count: 100)
         for c in 0..<10 { counts[c * 10 + c] = 900 }
