@@ -205,7 +205,7 @@ public final class Trainer {
                 ck_axpy(gradientSums[i].pointer, p.grad.pointer, Int64(p.count), weight)
             }
         } else {
-            optimizer.update(learningRate: learningRate)
+            optimizer.update(learningRate: learningRate * config.warmupFactor(update: optimizer.step))
         }
         globalStep += 1
     }
@@ -214,7 +214,7 @@ public final class Trainer {
         for (i, (_, p)) in optimizer.parameters.enumerated() {
             p.grad.pointer.update(from: gradientSums[i].pointer, count: p.count)
         }
-        optimizer.update(learningRate: learningRate)
+        optimizer.update(learningRate: learningRate * config.warmupFactor(update: optimizer.step))
     }
 
     /// Mean reconstruction loss over `count` floats; the gradient is scaled by `scale`.

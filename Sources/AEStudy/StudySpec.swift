@@ -18,15 +18,18 @@ public struct StudyBudget: Codable, Equatable, Sendable {
     /// Fraction of the training images held out for validation (model selection, early stopping).
     public var validationFraction: Double
     public var seed: UInt64
+    /// Learning-rate warm-up of every run, in optimiser updates (`TrainConfig.warmupSteps`; nil = none).
+    public var warmupSteps: Int?
 
     public init(epochs: Int, batchSize: Int = 128, trainLimit: Int? = nil, testLimit: Int? = nil,
-                validationFraction: Double = 0.1, seed: UInt64 = 1) {
+                validationFraction: Double = 0.1, seed: UInt64 = 1, warmupSteps: Int? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.trainLimit = trainLimit
         self.testLimit = testLimit
         self.validationFraction = validationFraction
         self.seed = seed
+        self.warmupSteps = warmupSteps
     }
 
     /// The quick preset's budget: a couple of epochs on small subsets, minutes for a whole study. Small
@@ -40,6 +43,7 @@ public struct StudyBudget: Codable, Equatable, Sendable {
         t.batchSize = batchSize
         t.optimizer = OptimizerConfig(kind: optimizer, learningRate: learningRate, weightDecay: weightDecay)
         t.seed = seed
+        t.warmupSteps = warmupSteps ?? 0
         return t
     }
 

@@ -122,6 +122,44 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(t.model.parameterValues, t.best!.parameters)
     }
 
+    /// Warm-up scales the first updates by u / warmupSteps: one plain SGD step with warm-up 4 moves every weight
+    /// by a quarter of the step without it (the same gradient: same seed, same batch).
+    func testWarmupScalesTheFirstUpdates() throws {
+        func firstStep(warmup: Int) throws -> (before: [String: [Float]], after: [String: [Float]]) {
+            let t = try trainer(.mlp, epochs: 1, optimizer: .sgd) { $0.optimizer.momentum = 0; $0.warmupSteps = warmup }
+            let before = t.model.parameterValues
+            _ = t.benchmarkStep(indices: 0..<16)
+            return (before, t.model.parameterValues)
+        }
+        let plain = try firstStep(warmup: 0), warm = try firstStep(warmup: 4)
+        XCTAssertEqual(plain.before, warm.before)
+        var moved = 0
+        for (name, p0) in plain.before {
+            for i in p0.indices {
+                let full = plain.after[name]![i] - p0[i], quarter = warm.after[name]![i] - p0[i]
+                XCTAssertEqual(quarter, 0.25 * full, accuracy: 1e-6 + 1e-3 * abs(full), "\(name)[\(i)]")
+                if full != 0 { moved += 1 }
+            }
+        }
+        XCTAssertGreaterThan(moved, 100)
+        var config = TrainConfig()
+        config.warmupSteps = 4
+        XCTAssertEqual((0..<6).map { config.warmupFactor(update: $0) }, [0.25, 0.5, 0.75, 1, 1, 1])
+        XCTAssertEqual(TrainConfig().warmupFactor(update: 0), 1)
+        config.warmupSteps = -1
+        XCTAssertThrowsError(try config.validate())
+    }
+
+    /// warmupSteps is stored only when set (older readers keep loading runs without it) and round-trips when set.
+    func testWarmupIsEncodedOnlyWhenSet() throws {
+        var config = TrainConfig()
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(config), as: UTF8.self).contains("warmupSteps"))
+        config.warmupSteps = 300
+        let data = try JSONEncoder().encode(config)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"warmupSteps\":300"))
+        XCTAssertEqual(try JSONDecoder().decode(TrainConfig.self, from: data), config)
+    }
+
     func testWindowRuleStops() throws {
         let t = try trainer(.mlp, epochs: 50) { $0.window = 5; $0.tolerance = 10 }
         try t.fit()

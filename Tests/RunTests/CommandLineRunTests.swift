@@ -81,6 +81,8 @@ final class CommandLineRunTests: XCTestCase {
             (["eval", dir + "/missing.h5"], "no such file"),
             (["eval", dir + "/x.h5"], "not an HDF5 file"),
             (["train", "--schedule", "exp:7"], "--schedule"),
+            (["train", "--warmup-steps=-5", "--out", dir + "/a.h5"], "warmup-steps must be in"),
+            (["train", "--model", "gan-conv", "--warmup-steps", "100", "--out", dir + "/a.h5"], "--warmup-steps configures"),
         ]
         for (args, expected) in cases {
             let (_, status, out) = try run(args)

@@ -59,6 +59,9 @@ final class StudySpecTests: XCTestCase {
         XCTAssertEqual(spec.budget.batchSize, GridStudy.full.budget.batchSize)
         XCTAssertEqual(spec.models, GridStudy.full.models)
         XCTAssertEqual(try allRuns(spec).count, 3 * 2 * 2 * 2 * 3 * 3)
+        XCTAssertTrue(try allRuns(spec).allSatisfy { $0.spec.train.warmupSteps == 0 })
+        let warm = try GridStudy.parse(json: Data(#"{"budget": {"warmupSteps": 200}}"#.utf8), over: .full, file: "s.json")
+        XCTAssertTrue(try allRuns(warm).allSatisfy { $0.spec.train.warmupSteps == 200 })
         XCTAssertThrowsError(try GridStudy.parse(json: Data(#"{"latent": [15]}"#.utf8), over: .full, file: "s.json")) {
             XCTAssertTrue("\($0)".contains("unknown key 'latent'"), "\($0)")
         }
