@@ -134,6 +134,18 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     }
 }
 
+extension EpochRecord {
+    /// Whether training has stopped moving: the monitored loss (validation, else training) of the last three
+    /// epochs is the same to 1e-7 relative. A network whose output sigmoid saturated or whose units all died
+    /// has every gradient at zero and repeats its validation loss bit for bit; a slow but live one still moves
+    /// it by ~1e-4 relative per epoch.
+    public static func isStalled(_ history: [EpochRecord]) -> Bool {
+        guard history.count >= 3 else { return false }
+        let losses = history.suffix(3).map { $0.valLoss.isNaN ? $0.trainLoss : $0.valLoss }
+        return zip(losses, losses.dropFirst()).allSatisfy { abs($0 - $1) <= 1e-7 * abs($0) }
+    }
+}
+
 /// Progress within an epoch, for progress bars.
 public struct StepProgress: Sendable {
     public var epoch: Int, epochs: Int

@@ -160,6 +160,22 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(TrainConfig.self, from: data), config)
     }
 
+    /// A run is stalled when its monitored loss (validation, else training) repeats to 1e-7 over three epochs.
+    func testStalledRunsAreRecognised() {
+        func history(val: [Double], train: [Double]? = nil) -> [EpochRecord] {
+            val.indices.map { i in
+                EpochRecord(epoch: i + 1, trainLoss: train?[i] ?? 0.5, valLoss: val[i], valPSNR: .nan, valAccuracy: .nan,
+                            learningRate: 1e-3, seconds: 1, imagesPerSecond: 1)
+            }
+        }
+        XCTAssertTrue(EpochRecord.isStalled(history(val: [0.2, 0.1119454031, 0.1119454031, 0.1119454031])))
+        XCTAssertFalse(EpochRecord.isStalled(history(val: [0.1119454031, 0.1119454031])))
+        XCTAssertFalse(EpochRecord.isStalled(history(val: [0.00122, 0.00121, 0.00121])))
+        XCTAssertFalse(EpochRecord.isStalled(history(val: [0.001220, 0.001219, 0.001219])))
+        XCTAssertTrue(EpochRecord.isStalled(history(val: [.nan, .nan, .nan], train: [0.1120089320, 0.1120089319, 0.1120089321])))
+        XCTAssertFalse(EpochRecord.isStalled(history(val: [.nan, .nan, .nan], train: [0.0130, 0.0129, 0.0128])))
+    }
+
     func testWindowRuleStops() throws {
         let t = try trainer(.mlp, epochs: 50) { $0.window = 5; $0.tolerance = 10 }
         try t.fit()

@@ -69,6 +69,28 @@ final class CommandLineRunTests: XCTestCase {
         XCTAssertGreaterThan(zip(a, b).filter { $0 != $1 }.count, 0, "the second epoch ran in the other layout (rounding differs)")
     }
 
+    /// cnn5 gets a 100-update warm-up unless told otherwise (stored in the run's settings, absent when 0); a run
+    /// whose validation loss stops moving is named as such: with a learning rate of 1e-12 nothing moves.
+    func testWarmupDefaultsAndTheStalledRunWarning() throws {
+        let dir = try temporaryDirectory()
+        let small = ["--train-limit", "120", "--test-limit", "20", "--batch", "40", "--threads", "1"]
+        func spec(_ path: String) throws -> String { try XCTUnwrap(try RunFile.read(at: path) { try $0.stringAttribute("run_spec") }) }
+        for (args, warmup) in [(["--model", "cnn5"], "\"warmupSteps\":100"), (["--model", "cnn5", "--warmup-steps", "0"], nil),
+                               (["--model", "mlp", "--warmup-steps", "7"], "\"warmupSteps\":7"), (["--model", "mlp"], nil)] {
+            let path = dir + "/\(args.joined()).h5"
+            let (_, status, out) = try run(["train", "--epochs", "1", "--out", path] + small + args)
+            XCTAssertEqual(status, 0, out)
+            let json = try spec(path)
+            if let warmup { XCTAssertTrue(json.contains(warmup), "\(args): \(json)") } else { XCTAssertFalse(json.contains("warmupSteps"), "\(args): \(json)") }
+        }
+        let stalled = try run(["train", "--model", "mlp", "--hidden", "16", "--epochs", "3", "--lr", "1e-12", "--out", dir + "/s.h5"] + small)
+        XCTAssertEqual(stalled.1, 0, stalled.2)
+        XCTAssertTrue(stalled.2.contains("warning: the validation loss has not moved for two epochs"), stalled.2)
+        let live = try run(["train", "--model", "mlp", "--hidden", "16", "--epochs", "3", "--out", dir + "/l.h5"] + small)
+        XCTAssertEqual(live.1, 0, live.2)
+        XCTAssertFalse(live.2.contains("warning"), live.2)
+    }
+
     func testNonsenseInputIsAOneLineError() throws {
         let dir = try temporaryDirectory()
         try "keep me".write(toFile: dir + "/x.h5", atomically: true, encoding: .utf8)

@@ -49,8 +49,8 @@ struct Train: ParsableCommand {
     @Option(help: "Denoising: std of Gaussian noise added to inputs (targets stay clean).") var noise: Float = 0
     @Option(help: "VAE: weight of the KL term (1 = the ELBO).") var beta: Float = 1
     @Option(help: "VAE: epochs over which the KL weight rises linearly from 0 to --beta (0 = none).") var klWarmup: Int = 0
-    @Option(help: "Learning-rate warm-up: the first N optimiser updates ramp the rate linearly up to --lr (0 = none; keeps deep conv models such as cnn5 out of early saturation).")
-    var warmupSteps: Int = 0
+    @Option(help: "Learning-rate warm-up: the first N optimiser updates ramp the rate linearly up to --lr (0 = none; default 100 for cnn5, which can saturate in its first Adam steps without it, else 0).")
+    var warmupSteps: Int?
     @Option(help: "Early stopping: epochs without validation improvement.") var patience: Int?
     @Option(help: "Early stopping: minimum validation-loss improvement.") var minDelta: Float = 0
     @Option(help: "Early stopping on iterations: window length (stop when the windowed mean loss stalls).") var window: Int?
@@ -85,7 +85,7 @@ struct Train: ParsableCommand {
         if let h = hidden { _ = try parseHidden(h) }
         if let h = gHidden { _ = try parseHidden(h) }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
-        if warmupSteps != 0, model.hasPrefix("gan-") || resume != nil {
+        if warmupSteps != nil, model.hasPrefix("gan-") || resume != nil {
             throw ValidationError("--warmup-steps configures a new autoencoder or classifier run; GANs and resumed runs keep their own rates")
         }
         if resume != nil, out != nil { throw ValidationError("--resume continues its own file; drop --out") }
@@ -111,7 +111,7 @@ struct Train: ParsableCommand {
         train.noise = noise
         train.beta = beta
         train.klWarmup = klWarmup
-        train.warmupSteps = warmupSteps
+        train.warmupSteps = warmupSteps ?? (ModelConfig.Kind(name: model) == .cnn5 ? 100 : 0)
         train.patience = patience
         train.minDelta = minDelta
         train.window = window
