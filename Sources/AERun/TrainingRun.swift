@@ -18,10 +18,23 @@ public final class TrainingRun {
     public struct Observer {
         public var onStep: ((StepProgress) -> Void)?
         public var onEpoch: ((EpochRecord) -> Void)?
-        public init(onStep: ((StepProgress) -> Void)? = nil, onEpoch: ((EpochRecord) -> Void)? = nil) {
+        /// Called once, after the epoch at which training is first seen to have stalled (`EpochRecord.isStalled`),
+        /// with a one-line explanation.
+        public var onStalled: ((String) -> Void)?
+        public init(onStep: ((StepProgress) -> Void)? = nil, onEpoch: ((EpochRecord) -> Void)? = nil,
+                    onStalled: ((String) -> Void)? = nil) {
             self.onStep = onStep
             self.onEpoch = onEpoch
+            self.onStalled = onStalled
         }
+    }
+
+    /// What a stalled run is told: which loss stopped moving, the likely cause and what a new run could change.
+    static func stalledMessage(_ record: EpochRecord) -> String {
+        let (which, loss) = record.valLoss.isNaN ? ("training", record.trainLoss) : ("validation", record.valLoss)
+        return "warning: the \(which) loss has not moved for two epochs (\(String(format: "%.5f", loss))): the network has "
+            + "stopped learning (a saturated output or dead units); a new run with --warmup-steps 100, a smaller --lr or "
+            + "another --seed may train"
     }
 
     private init(path: String, spec: RunSpec, data: RunData, trainer: Trainer) {
@@ -84,7 +97,7 @@ public final class TrainingRun {
     /// nil then, and on ranks that do not write the file.
     @discardableResult
     public func train(observer: Observer = Observer(), stopAfter: Int? = nil) throws -> RunSummary? {
-        var epochsThisSession = 0
+        var epochsThisSession = 0, toldStalled = EpochRecord.isStalled(trainer.history)
         while !trainer.isFinished {
             if let stopAfter, epochsThisSession >= stopAfter { return nil }
             let record = try trainer.runEpoch(onStep: observer.onStep)
@@ -97,6 +110,10 @@ public final class TrainingRun {
                 }
             }
             observer.onEpoch?(record)
+            if !toldStalled, EpochRecord.isStalled(trainer.history) {
+                toldStalled = true
+                observer.onStalled?(Self.stalledMessage(record))
+            }
         }
         return writesFile ? try finish() : nil
     }

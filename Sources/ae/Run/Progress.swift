@@ -8,14 +8,12 @@ final class ProgressReporter {
     private var lastDraw = 0.0
     private let autoencoder: Bool
     private let start = Date()
-    private var history: [EpochRecord] = []
-    private var warnedStalled = false
 
     init(autoencoder: Bool) { self.autoencoder = autoencoder }
 
     var observer: TrainingRun.Observer {
         TrainingRun.Observer(onStep: live ? { [unowned self] in self.step($0) } : nil,
-                             onEpoch: { [unowned self] in self.epoch($0) })
+                             onEpoch: { [unowned self] in self.epoch($0) }, onStalled: { print($0) })
     }
 
     func step(_ p: StepProgress) {
@@ -40,14 +38,6 @@ final class ProgressReporter {
         }
         line += String(format: "  lr %.3g  %.1f s  %.0f img/s", r.learningRate, r.seconds, r.imagesPerSecond)
         print(line)
-        history.append(r)
-        if !warnedStalled, EpochRecord.isStalled(history) {
-            warnedStalled = true
-            let which = r.valLoss.isNaN ? "training" : "validation"
-            print("warning: the \(which) loss has not moved for two epochs (\(String(format: "%.5f", r.valLoss.isNaN ? r.trainLoss : r.valLoss))): "
-                  + "the network has stopped learning (a saturated output or dead units); a new run with --warmup-steps 100, "
-                  + "a smaller --lr or another --seed may train")
-        }
         fflush(nil)
     }
 

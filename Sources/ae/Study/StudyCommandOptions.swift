@@ -93,6 +93,6 @@ struct StudyCommandOptions: ParsableArguments {
             if !r.valAccuracy.isNaN { line += String(format: "  val acc %.2f%%", 100 * r.valAccuracy) }
             print(line + String(format: "  %.1f s", r.seconds))
             fflush(nil)
-        })
+        }, onStalled: { print("    " + $0) })
     }
 }
