@@ -278,38 +278,6 @@ static int gemm_serial(const ck_gemm_config *cfg, const ck_gemm_view *a, const c
     return 0;
 }
 
-/// Column split with a shared Ap: thread t of nt computes C[0:m, n0:n1] (its strip). The threads pack each
-/// Ap block together (each a share of its micro-panels), wait, then each packs its own Bp and runs the
-/// macro-kernel; a second barrier keeps Ap intact until every thread is done with it.
-static void gemm_shared_a(const ck_gemm_config *cfg, float *ap, const ck_gemm_view *a, const ck_gemm_view *b,
-                          int64_t m, int64_t n0, int64_t n1, int64_t k, float alpha, float beta, const c_view *c,
-                          int t, int nt, int *status) {
-    const int64_t kc_max = block_kc(cfg, k);
-    const int64_t nc_max = CK_MIN(cfg->nc, ((n1 - n0 + cfg->nr - 1) / cfg->nr) * cfg->nr);
-    float *bp = n0 < n1 ? ck_thread_buffer(1, (size_t)(kc_max * CK_MAX(nc_max, 1))) : NULL;
-    if (n0 < n1 && !bp) *status = 1;
-    for (int64_t ic = 0; ic < m; ic += cfg->mc) {
-        const int64_t mc = CK_MIN(cfg->mc, m - ic), panels = (mc + cfg->mr - 1) / cfg->mr;
-        for (int64_t pc = 0; pc < k; pc += kc_max) {
-            const int64_t kc = CK_MIN(kc_max, k - pc);
-            const int64_t first = panels * t / nt, last = panels * (t + 1) / nt;
-            if (first < last)
-                pack_a(ap + first * cfg->mr * kc, a, ic + first * cfg->mr,
-                       CK_MIN(mc, last * cfg->mr) - first * cfg->mr, pc, kc, cfg);
-            #pragma omp barrier
-            const float block_beta = pc == 0 ? beta : 1.0f;
-            if (bp) {
-                for (int64_t jc = n0; jc < n1; jc += cfg->nc) {
-                    const int64_t nc = CK_MIN(cfg->nc, n1 - jc);
-                    pack_b(bp, b, pc, kc, jc, nc, cfg);
-                    macro_kernel(cfg, ap, bp, mc, nc, kc, alpha, block_beta, c, ic, jc);
-                }
-            }
-            #pragma omp barrier
-        }
-    }
-}
-
 /// C = beta * C for the k == 0 case (and alpha == 0): no product to add.
 static void scale_c(const c_view *c, int64_t m, int64_t n, float beta) {
     const ck_gemm_view cmap = {.seg = c->seg, .seg_stride = c->seg_stride};
@@ -345,20 +313,16 @@ int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, 
     const int begun = gemm_begin(m, n, k, alpha, beta, &c, &cv, &cfg);
     if (begun <= 0) return begun;
 
-    // Threads split C into column strips (when n is wide; they share the packed A) or row strips (each
-    // packs its own A and B), each a multiple of the register tile. Every element is computed by exactly one
-    // thread with the same k order, so the result does not depend on the thread count.
+    // Threads split C into column strips (when n is wide) or row strips, each a multiple of the register tile;
+    // every thread packs its own A and B blocks. (Column strips used to share one packed A behind two barriers
+    // per k block; packing A privately costs m·k copies per thread against m·k·n/threads multiply-adds, and
+    // without the barriers 2 threads ran 1.01-1.13x faster on every GEMM shape of `ae bench kernels`.) Every
+    // element is computed by exactly one thread with the same k order, so the result does not depend on the
+    // thread count.
     const int64_t col_tiles = (n + cfg.nr - 1) / cfg.nr, row_tiles = (m + cfg.mr - 1) / cfg.mr;
     const double flops = 2.0 * (double)m * (double)n * (double)k;
     const int threads = flops < 2e5 ? 1 : ck_threads_for(CK_MAX(col_tiles, row_tiles));
     const int split_columns = col_tiles >= 2 * threads || col_tiles >= row_tiles;
-    float *shared_ap = NULL;
-    if (split_columns) {
-        const int64_t kc_max = block_kc(&cfg, k);
-        const int64_t mc_max = CK_MIN(cfg.mc, ((m + cfg.mr - 1) / cfg.mr) * cfg.mr);
-        shared_ap = ck_thread_buffer(0, (size_t)(mc_max * kc_max));
-        if (!shared_ap) return -1;
-    }
     // Row strips are shared out through a ck_split, each at most one mc block, so a strip costs no more B
     // packing than the loop nest does anyway, and at least one strip per thread.
     const int64_t strip_tiles = CK_MIN(cfg.mc / cfg.mr, (row_tiles + threads - 1) / threads);
@@ -374,8 +338,8 @@ int ck_sgemm_view(int64_t m, int64_t n, int64_t k, float alpha, ck_gemm_view a, 
             const int t = 0, nt = 1;
 #endif
             const int64_t first = col_tiles * t / nt, last = col_tiles * (t + 1) / nt;
-            gemm_shared_a(&cfg, shared_ap, &a, &b, m, first * cfg.nr, CK_MIN(n, last * cfg.nr), k, alpha, beta, &cv,
-                          t, nt, &status);
+            if (first < last)
+                status |= gemm_serial(&cfg, &a, &b, 0, m, first * cfg.nr, CK_MIN(n, last * cfg.nr), k, alpha, beta, &cv);
         } else {
             for (int64_t visited = 0, s; (s = ck_split_next(&split, &visited)) >= 0;) {
                 const int64_t r0 = s * strip_tiles * cfg.mr, r1 = CK_MIN(m, (s + 1) * strip_tiles * cfg.mr);
