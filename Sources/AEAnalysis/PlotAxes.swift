@@ -2,8 +2,6 @@ import Foundation
 
 /// Where a chart puts its legend.
 public enum LegendPlacement: Sendable {
-    /// In the top-right corner of the plot area (few short entries, e.g. train / val).
-    case insideTopRight
     /// Inside the plot area, in the corner (top right, top left, bottom right, bottom left: the first of the
     /// clearest) where the legend hides the least of these lines, given in data coordinates.
     case insideClearestOf(lines: [[(x: Double, y: Double)]])
@@ -109,10 +107,6 @@ struct CartesianAxes {
     private func drawLegend(on canvas: PlotCanvas) {
         guard let legend else { return }
         switch legendPlacement {
-        case .insideTopRight:
-            let maxHeight = plotArea.height - 2 * style.gap
-            let size = legend.size(on: canvas, maxHeight: maxHeight)
-            legend.draw(on: canvas, at: (plotArea.maxX - size.width - style.gap, plotArea.y + style.gap), maxHeight: maxHeight)
         case .insideClearestOf(let lines):
             let maxHeight = plotArea.height - 2 * style.gap
             let size = legend.size(on: canvas, maxHeight: maxHeight)

@@ -111,13 +111,13 @@ struct Train: ParsableCommand {
         train.noise = noise
         train.beta = beta
         train.klWarmup = klWarmup
-        train.warmupSteps = warmupSteps ?? (ModelConfig.Kind(name: model) == .cnn5 ? 100 : 0)
         train.patience = patience
         train.minDelta = minDelta
         train.window = window
         train.tolerance = tolerance
         train.seed = seed
         let kind = ModelConfig.Kind(name: model)!
+        train.warmupSteps = warmupSteps ?? (kind == .cnn5 ? 100 : 0)
         let config = ModelConfig(kind: kind, latent: latent ?? 32, hidden: try hidden.map(parseHidden) ?? [], classes: 10,
                                  dropout: dropout, activation: ModelConfig.HiddenActivation(rawValue: activation)!)
         return RunSpec(model: config, train: train, dataset: dataset, validationFraction: validation,
