@@ -24,6 +24,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             self = kind
         }
 
+        /// Whether `hidden` shapes this kind; the convolutional kinds have fixed channels and ignore it.
+        public var takesHiddenWidths: Bool { self == .mlp || self == .vaeMLP || self == .classifier }
+
         public init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer(), name = try c.decode(String.self)
             guard let kind = Kind(name: name) else {

@@ -103,6 +103,8 @@ final class CommandLineRunTests: XCTestCase {
             (["eval", dir + "/missing.h5"], "no such file"),
             (["eval", dir + "/x.h5"], "not an HDF5 file"),
             (["train", "--schedule", "exp:7"], "--schedule"),
+            (["train", "--model", "mlp", "--hidden", "512,,128", "--out", dir + "/a.h5"], "hidden widths must be positive"),
+            (["train", "--model", "cnn3", "--hidden", "64,128", "--out", dir + "/a.h5"], "has fixed channels"),
             (["train", "--warmup-steps=-5", "--out", dir + "/a.h5"], "warmup-steps must be in"),
             (["train", "--model", "gan-conv", "--warmup-steps", "100", "--out", dir + "/a.h5"], "--warmup-steps configures"),
         ]

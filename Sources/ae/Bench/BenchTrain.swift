@@ -83,9 +83,11 @@ struct BenchTrain: ParsableCommand {
     }
 }
 
+/// Comma-separated layer widths; "" means the model's default. An empty item ("512,,128", ",") is an error rather
+/// than silently dropped, so a typo cannot train a different network from the one asked for.
 func parseHidden(_ s: String) throws -> [Int] {
     if s.isEmpty { return [] }
-    return try s.split(separator: ",").map {
+    return try s.split(separator: ",", omittingEmptySubsequences: false).map {
         guard let v = Int($0.trimmingCharacters(in: .whitespaces)), v > 0, v <= 100_000 else {
             throw ValidationError("hidden widths must be positive integers, got '\(s)'")
         }

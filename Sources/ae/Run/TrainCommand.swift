@@ -83,6 +83,9 @@ struct Train: ParsableCommand {
         }
         guard TrainConfig.LossKind(rawValue: loss) != nil else { throw ValidationError("--loss must be mse or bce, got '\(loss)'") }
         if let h = hidden { _ = try parseHidden(h) }
+        if hidden != nil, let kind = ModelConfig.Kind(name: model), !kind.takesHiddenWidths {
+            throw ValidationError("--hidden sets mlp, vae-mlp, classifier and GAN widths; --model \(model) has fixed channels")
+        }
         if let h = gHidden { _ = try parseHidden(h) }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be >= 1") }
         if warmupSteps != nil, model.hasPrefix("gan-") || resume != nil {
