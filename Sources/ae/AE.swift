@@ -10,6 +10,29 @@ struct AE: ParsableCommand {
         abstract: "Train and study autoencoders on MNIST-family images with native multithreaded kernels.",
         subcommands: RunCommands.all + StudyCommands.all + InspectCommands.all + AnalysisCommands.all + [DataCommand.self, Info.self, Bench.self]
     )
+
+    static func main() {
+        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+    }
+}
+
+/// `--epochs -1` as `--epochs=-1`. The argument parser reads a lone "-1" as a short flag and answers "Missing value for
+/// '--epochs'"; joined, the value reaches the option's own check ("epochs must be in 1...100000, got -1"). Stops at
+/// "--", after which everything is positional.
+func joiningNegativeValues(_ arguments: [String]) -> [String] {
+    var out: [String] = []
+    var rest = arguments[...]
+    while let argument = rest.popFirst() {
+        if argument == "--" { return out + [argument] + rest }
+        if argument.hasPrefix("--"), !argument.contains("="), let next = rest.first, next.hasPrefix("-"),
+           Double(next) != nil {
+            out.append(argument + "=" + next)
+            rest.removeFirst()
+        } else {
+            out.append(argument)
+        }
+    }
+    return out
 }
 
 /// Options every command that runs kernels accepts.

@@ -106,6 +106,8 @@ final class CommandLineRunTests: XCTestCase {
             (["train", "--model", "mlp", "--hidden", "512,,128", "--out", dir + "/a.h5"], "hidden widths must be positive"),
             (["train", "--model", "cnn3", "--hidden", "64,128", "--out", dir + "/a.h5"], "has fixed channels"),
             (["train", "--warmup-steps=-5", "--out", dir + "/a.h5"], "warmup-steps must be in"),
+            (["train", "--epochs", "-1", "--out", dir + "/a.h5"], "epochs must be in 1...100000, got -1"),
+            (["train", "--noise", "-0.5", "--out", dir + "/a.h5"], "noise must be in [0, 10], got -0.5"),
             (["train", "--model", "gan-conv", "--warmup-steps", "100", "--out", dir + "/a.h5"], "--warmup-steps configures"),
         ]
         for (args, expected) in cases {
