@@ -38,6 +38,10 @@ void ck_axpy_impl_ref(float *y, const float *x, int64_t n, float alpha) {
 void ck_scale_impl_ref(float *y, const float *x, int64_t n, float alpha) {
     for (int64_t i = 0; i < n; i++) y[i] = alpha * x[i];
 }
+/// Dropout's mask from random words: element i kept (times `scale`) when (w[i] >> 8) >= keep_from, else 0.
+void ck_dropout_mask_impl_ref(float *out, const float *in, const uint32_t *w, int64_t n, uint32_t keep_from, float scale) {
+    for (int64_t i = 0; i < n; i++) out[i] = (w[i] >> 8) >= keep_from ? in[i] * scale : 0.0f;
+}
 
 // MARK: public entry points: chunked, parallel, dispatched
 
@@ -92,6 +96,8 @@ void ck_fill(float *x, int64_t n, float value) {
 
 // MARK: dropout (mask from the counter-based RNG, drawn a run of words at a time)
 
+typedef void (*dropout_mask_fn)(float *, const float *, const uint32_t *, int64_t, uint32_t, float);
+
 static void dropout_apply(float *out, const float *in, int64_t n, float p, uint64_t seed, uint64_t offset) {
     if (p <= 0.0f) {
         if (out != in) {
@@ -105,12 +111,13 @@ static void dropout_apply(float *out, const float *in, int64_t n, float p, uint6
     // compare, the same mask bit for bit.
     const double scaled = ceil((double)p * 16777216.0);
     const uint32_t keep_from = scaled < 16777216.0 ? (uint32_t)scaled : 16777216u;  // p >= 1 or NaN: none kept
+    const dropout_mask_fn apply = CK_PICK(dropout_mask_fn, ck_dropout_mask_impl);
     CK_PARALLEL_CHUNKS(n, s, len) {
         uint32_t w[CK_RANDOM_RUN];
         for (int64_t c = s; c < s + len; c += CK_RANDOM_RUN) {
             const int64_t m = CK_MIN((int64_t)CK_RANDOM_RUN, s + len - c);
             ck_random_words(w, m, seed, offset + (uint64_t)c);
-            for (int64_t j = 0; j < m; j++) out[c + j] = (w[j] >> 8) >= keep_from ? in[c + j] * keep_scale : 0.0f;
+            apply(out + c, in + c, w, m, keep_from, keep_scale);
         }
     }
 }

@@ -14,7 +14,8 @@
     X(void, ck_tanh_forward_impl, (float *y, const float *x, int64_t n))                         \
     X(void, ck_tanh_backward_impl, (float *dx, const float *dy, const float *y, int64_t n))      \
     X(void, ck_axpy_impl, (float *y, const float *x, int64_t n, float alpha))                    \
-    X(void, ck_scale_impl, (float *y, const float *x, int64_t n, float alpha))
+    X(void, ck_scale_impl, (float *y, const float *x, int64_t n, float alpha))                   \
+    X(void, ck_dropout_mask_impl, (float *out, const float *in, const uint32_t *w, int64_t n, uint32_t keep_from, float scale))
 
 #define CK_DECLARE_REF_AND_ISA(ret, name, args) ret name##_ref args; CK_ISA_PROTOS(ret, name, args)
 CK_ELTWISE_VARIANTS(CK_DECLARE_REF_AND_ISA)

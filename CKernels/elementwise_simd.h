@@ -62,4 +62,17 @@ void CK_SUFFIX(ck_scale_impl)(float *y, const float *x, int64_t n, float alpha) 
                     ck_scale_impl_ref(y + i, x + i, n - i, alpha))
 }
 
+/// Dropout's mask (ck_dropout_mask_impl_ref). The word test runs as plain integer C into a small array the compiler
+/// vectorises; the select keeps the reference's bits (dropped elements are +0 even for NaN or negative inputs, kept
+/// ones the same in * scale). `in` may equal `out`.
+void CK_SUFFIX(ck_dropout_mask_impl)(float *out, const float *in, const uint32_t *CK_RESTRICT w, int64_t n,
+                                     uint32_t keep_from, float scale) {
+    const vf s = vf_set1(scale);
+    CK_ELTWISE_LOOP(n, i, {
+        float kept[VLEN];
+        for (int l = 0; l < VLEN; l++) kept[l] = (w[i + l] >> 8) >= keep_from ? 1.0f : 0.0f;
+        vf_store(out + i, vf_select_pos(vf_load(kept), vf_mul(vf_load(in + i), s), vf_zero()));
+    }, ck_dropout_mask_impl_ref(out + i, in + i, w + i, n - i, keep_from, scale))
+}
+
 #undef CK_ELTWISE_LOOP

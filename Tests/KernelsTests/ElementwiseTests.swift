@@ -125,6 +125,26 @@ final class RandomTests: XCTestCase {
         XCTAssertEqual(variance.squareRoot(), 2, accuracy: 0.05)
     }
 
+    /// Each ISA's mask kernel gives the twin's bits: kept x * scale, dropped +0 (also for negative, infinite and NaN
+    /// inputs), at every vector-edge size and offset, in place as well.
+    func testDropoutOnEveryISAMatchesTwinBitForBit() {
+        let specials: [Float] = [-0.0, -3, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
+        func same(_ a: [Float], _ b: [Float]) -> Int? {
+            a.indices.first { !(a[$0].isNaN && b[$0].isNaN) && a[$0].bitPattern != b[$0].bitPattern }
+        }
+        forEachISA { isa in
+            for n in edgeSizes {
+                let x = randomFloats(n, in: -2..<2, seed: UInt64(n)).enumerated().map { $0.offset % 5 == 0 ? specials[$0.offset / 5 % specials.count] : $0.element }
+                let expected = Reference.dropout(x, p: 0.3, seed: 9, offset: 3)
+                let y = x.mapKernel { Elementwise.dropoutForward($0, $1, p: 0.3, seed: 9, offset: 3) }
+                XCTAssertNil(same(y, expected), "\(isa) n=\(n): first differing element")
+                var inPlace = x
+                inPlace.withUnsafeMutableBufferPointer { Elementwise.dropoutBackward($0, UnsafeBufferPointer($0), p: 0.3, seed: 9, offset: 3) }
+                XCTAssertNil(same(inPlace, expected), "\(isa) n=\(n) in place: first differing element")
+            }
+        }
+    }
+
     func testDropoutMaskIsReproducibleAndThreadIndependent() {
         let x = randomFloats(50_000, seed: 3)
         let expected = Reference.dropout(x, p: 0.3, seed: 11, offset: 5)
