@@ -92,6 +92,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Variational autoencoders (the encoder ends in a `VAESampler`; `latent` is the size of z).
     public var isVAE: Bool { kind == .vaeMLP || kind == .vaeConv }
 
+    /// Checks the ranges `Model` needs (the input dims are checked when it is built, from the data).
+    public func validate() throws {
+        guard dropout >= 0 && dropout < 1 else { throw NetworkError("dropout must be in [0, 1), got \(dropout)") }
+        if isAutoencoder {
+            guard (1...100_000).contains(latent) else { throw NetworkError("latent size must be in 1...100000, got \(latent)") }
+        } else {
+            guard classes >= 2 else { throw NetworkError("a classifier needs at least 2 classes, got \(classes)") }
+        }
+        guard resolvedHidden.allSatisfy({ $0 > 0 }) else { throw NetworkError("hidden widths must be positive") }
+    }
+
     /// Hidden widths actually used.
     public var resolvedHidden: [Int] {
         if !hidden.isEmpty { return hidden }

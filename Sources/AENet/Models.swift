@@ -7,13 +7,7 @@ public final class Model {
     public init(_ config: ModelConfig) throws {
         self.config = config
         guard config.input.count > 0 else { throw NetworkError("input dims \(config.input) are empty") }
-        guard config.dropout >= 0 && config.dropout < 1 else { throw NetworkError("dropout must be in [0, 1), got \(config.dropout)") }
-        if config.isAutoencoder {
-            guard (1...100_000).contains(config.latent) else { throw NetworkError("latent size must be in 1...100000, got \(config.latent)") }
-        } else {
-            guard config.classes >= 2 else { throw NetworkError("a classifier needs at least 2 classes, got \(config.classes)") }
-        }
-        guard config.resolvedHidden.allSatisfy({ $0 > 0 }) else { throw NetworkError("hidden widths must be positive") }
+        try config.validate()
         networks = try Model.build(config)
         var dims = config.input
         for net in networks { dims = try net.outputDims(for: dims) }

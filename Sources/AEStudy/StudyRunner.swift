@@ -47,6 +47,10 @@ public struct Study<D: StudyDefinition> {
                                  + "use another --out, or --overwrite to replace its specification")
             }
         }
+        guard let first = try definition.runs(stage: 0, in: folder), !first.isEmpty else {
+            throw StudyError("the \(D.kind.rawValue) specification plans no runs (is one of its lists empty?)")
+        }
+        try Self.checkPlan(first)
         try fm.createDirectory(atPath: folder.path + "/runs", withIntermediateDirectories: true)
         let saved = StoredStudy(kind: D.kind, spec: definition)
         let data = try studyJSON(saved, pretty: true)
@@ -78,6 +82,7 @@ public struct Study<D: StudyDefinition> {
         var allowed = options.limit
         while let runs = try definition.runs(stage: stage, in: folder) {
             try checkUnique(all + runs)
+            try Self.checkPlan(runs)
             let complete = try execute(runs, stage: stage, options, allowed: &allowed)
             all += runs
             stage += 1
@@ -108,6 +113,19 @@ public struct Study<D: StudyDefinition> {
             stage += 1
         }
         return all
+    }
+
+    /// Refuses runs whose settings are out of range (a spec file's `latents: [-5]` or `dropouts: [1.5]`) before
+    /// anything is trained; each would otherwise fail only when its turn came, possibly hours into the study.
+    static func checkPlan(_ runs: [StudyRun]) throws {
+        for run in runs {
+            do {
+                try run.spec.validate()
+                try run.spec.model.validate()
+            } catch {
+                throw StudyError("run \(run.id): \(error)")
+            }
+        }
     }
 
     private func checkUnique(_ runs: [StudyRun]) throws {

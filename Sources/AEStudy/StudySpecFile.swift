@@ -41,6 +41,8 @@ private func jsonValue(_ value: Any, at path: String, fail: (String) -> StudyErr
         return out
     case let sequence as [Any]:
         return try sequence.map { try jsonValue($0, at: path, fail: fail) }
+    case let number as Double where !number.isFinite:
+        throw fail("value at '\(path)' is \(number), not a finite number")
     case is String, is Int, is Double, is Bool, is NSNull:
         return value
     default:

@@ -71,6 +71,27 @@ final class StudySpecTests: XCTestCase {
             .runs(stage: 0, in: folder))
     }
 
+    /// Out-of-range values in a spec file are refused when the study is opened, naming the run, and nothing is
+    /// written: otherwise each bad run would fail only when its turn came.
+    func testOutOfRangeSpecsAreRefusedBeforeAnythingIsWritten() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("spec-check-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (json, expected) in [(#"{"latents": [-5]}"#, "latent size must be in 1...100000, got -5"),
+                                 (#"{"dropouts": [0, 1.5]}"#, "do1.5: dropout must be in [0, 1), got 1.5"),
+                                 (#"{"budget": {"epochs": 0}}"#, "epochs must be in 1...100000, got 0"),
+                                 (#"{"budget": {"warmupSteps": -3}}"#, "warmup-steps must be in"),
+                                 (#"{"latents": []}"#, "plans no runs")] {
+            let spec = try GridStudy.parse(json: Data(json.utf8), over: .quick, file: "s.json")
+            XCTAssertThrowsError(try Study(spec, folder: StudyFolder(path: dir), overwrite: false), json) {
+                XCTAssertTrue("\($0)".contains(expected), "\(json): \($0)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir), json)
+        }
+        XCTAssertThrowsError(try GridStudy.parse(specFile: Data("learningRates: [.nan]".utf8), over: .quick, file: "s.yaml")) {
+            XCTAssertTrue("\($0)".contains("is nan, not a finite number"), "\($0)")
+        }
+    }
+
     /// A YAML spec file means the same as the JSON one (numbers like 1e-3 stay numbers); bad YAML and
     /// YAML-only values are one-line errors naming the file.
     func testYAMLSpecEqualsJSON() throws {
