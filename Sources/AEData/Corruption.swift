@@ -49,6 +49,13 @@ public enum Corruption: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Checks that the corruption fits `height × width` images (an occlusion square must); call before `apply`.
+    public func check(height: Int, width: Int) throws {
+        if case .occlusion(let n) = self, n > height || n > width {
+            throw DataError(.invalidArgument, description, "a \(n)×\(n) occlusion does not fit \(height)×\(width) images")
+        }
+    }
+
     /// Corrupts `count` NCHW images in place; image `i` of `images` is image number `firstIndex + i` of the set.
     public func apply(to images: inout [Float], count: Int, channels: Int, height: Int, width: Int,
                       seed: UInt64, firstIndex: Int = 0) {

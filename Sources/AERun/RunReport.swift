@@ -70,9 +70,7 @@ public enum RunReport {
         let out = reportPath ?? ((runPath as NSString).deletingPathExtension + ".md")
         let text = try GANRun.isGANRun(runPath) ? GANReport.markdown(path: runPath, figures: figures)
                                                 : markdown(path: runPath, figures: figures)
-        let temp = out + ".tmp"
-        try text.write(toFile: temp, atomically: false, encoding: .utf8)
-        guard rename(temp, out) == 0 else { throw RunError("\(out): cannot write the report") }
+        try writeTextAtomically(text, to: out)
         return out
     }
 }

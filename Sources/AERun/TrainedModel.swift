@@ -44,6 +44,7 @@ public struct TrainedModel {
     /// Metrics on `set`, optionally with corrupted inputs (clean targets), stored under `/metrics/<name>`.
     public func evaluate(_ set: ImageSet, name: String, dataset: String, corruption: Corruption? = nil, seed: UInt64 = 1) throws -> EvaluationResult {
         let dims = set.dims
+        try corruption?.check(height: dims.h, width: dims.w)
         let corrupt: ((Int, UnsafeMutablePointer<Float>, Int) -> Void)? = corruption.map { c in
             { batch, pointer, count in
                 var images = Array(UnsafeBufferPointer(start: pointer, count: count))

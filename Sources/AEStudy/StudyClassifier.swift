@@ -113,8 +113,8 @@ public struct ClassifierStudy: StudyDefinition {
                 .writePNG(to: folder.file("best-confusion.png"))
             figures.append(("Test confusion matrix of the best classifier (\(best.run.id))", "best-confusion.png"))
             let labels = try TrainedModel(path: path).data(dataDir: folder.dataDir).test.labels
-            try posteriorCSV(labels: labels, predictions: predictions, probabilities: probabilities.values,
-                             classes: probabilities.shape.last ?? 1).write(toFile: folder.file("best-posteriors.csv"), atomically: true, encoding: .utf8)
+            try writeTextAtomically(posteriorCSV(labels: labels, predictions: predictions, probabilities: probabilities.values,
+                                                 classes: probabilities.shape.last ?? 1), to: folder.file("best-posteriors.csv"))
             notes.append("Best model: `\(best.run.id)`; its test posteriors are in `best-posteriors.csv`.")
         }
         return StudyReport(title: "Classifier study", tables: [table], figures: figures, notes: notes)

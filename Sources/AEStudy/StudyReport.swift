@@ -1,3 +1,4 @@
+import AEData
 import Foundation
 
 /// A table of a study summary, written as CSV and as a Markdown table. Cells are preformatted strings
@@ -62,11 +63,11 @@ public struct StudyReport: Sendable {
         var written: [String] = []
         for table in tables {
             let path = "\(folder)/\(table.name).csv"
-            try table.csv.write(toFile: path, atomically: true, encoding: .utf8)
+            try writeTextAtomically(table.csv, to: path)
             written.append(path)
         }
         let md = "\(folder)/summary.md"
-        try markdown.write(toFile: md, atomically: true, encoding: .utf8)
+        try writeTextAtomically(markdown, to: md)
         return written + [md]
     }
 }

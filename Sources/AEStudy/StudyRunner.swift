@@ -122,6 +122,10 @@ public struct Study<D: StudyDefinition> {
             do {
                 try run.spec.validate()
                 try run.spec.model.validate()
+                let input = run.spec.model.input
+                for text in run.evaluations.compactMap(\.corruption) {
+                    try Corruption(parsing: text).check(height: input.h, width: input.w)
+                }
             } catch {
                 throw StudyError("run \(run.id): \(error)")
             }

@@ -213,9 +213,12 @@ final class GenerationTests: XCTestCase {
             (["generate", run, "--n", "0"], "--n must be between 1"),
             (["recon", run, "--best", "150", "--worst", "100"], "needs 250 images"),
             (["recon", run, "--best", "0", "--worst", "0"], "nothing to show"),
+            (["eval", run, "--corrupt", "occlusion:100"], "a 100×100 occlusion does not fit 28×28 images"),
         ]
-        for (arguments, expected) in cases {
-            let (status, out) = try ae(arguments)
+        let unthreaded: [([String], String)] = [(["report", run, "--out", dir + "/no-such-folder/r.md"], "cannot write: no folder")]
+        for (arguments, expected) in cases.map({ ($0.0 + ["--threads", "2"], $0.1) }) + unthreaded {
+            let r = try RunTestsSupport.runAE(arguments)
+            let (status, out) = (r.status, r.output)
             XCTAssertNotEqual(status, 0, "\(arguments)")
             XCTAssertTrue(out.contains(expected), "\(arguments): \(out)")
             XCTAssertEqual(out.split(separator: "\n").filter { $0.hasPrefix("Error") }.count, 1, out)

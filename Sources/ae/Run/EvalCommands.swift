@@ -94,8 +94,7 @@ enum ClassifierCSV {
         }
         for (suffix, text) in [("confusion", confusion), ("posteriors", posteriors)] {
             let path = "\(base).\(suffix).csv"
-            try text.write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
-            guard rename(path + ".tmp", path) == 0 else { throw RunError("\(path): cannot write") }
+            try writeTextAtomically(text, to: path)
         }
     }
 }
