@@ -1,3 +1,4 @@
+import AEData
 import CCairo
 import Foundation
 
@@ -285,8 +286,7 @@ public final class PlotCanvas {
         } catch {
             throw PlotError("\(path): cannot create folder \(dir) (\(error.localizedDescription))")
         }
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        let temp = siblingTemporaryPath(for: path)
         defer { try? FileManager.default.removeItem(atPath: temp) }
         cairo_surface_flush(surface)
         let status = cairo_surface_write_to_png(surface, temp)

@@ -31,9 +31,7 @@ public enum RunFile {
     }
 
     private static func replace<R>(_ path: String, startingFrom original: String?, _ body: (H5File) throws -> R) throws -> R {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        let temp = siblingTemporaryPath(for: path)
         let fm = FileManager.default
         try? fm.removeItem(atPath: temp)
         defer { try? fm.removeItem(atPath: temp) }
