@@ -143,11 +143,17 @@ public struct StudyFolder: Sendable {
 }
 
 /// True when a run file made from `stored` is the planned run `planned`: `create` fills in the input dims
-/// (and a classifier's class count) from the data, so those are not compared.
+/// (and a classifier's class count) from the data, so those are not compared. A cross-validation fold is a
+/// file in the study folder's `folds/`, named after everything its contents depend on
+/// (`FoldSource.path`), so folds are compared by that name: a ledger record made in another study folder
+/// (another session's `--out`) is the same run.
 func sameSettings(planned: RunSpec, stored: RunSpec) -> Bool {
     var expected = planned
     expected.model.input = stored.model.input
     if !expected.model.isAutoencoder { expected.model.classes = stored.model.classes }
+    if let plannedFold = FoldSource.foldName(expected.dataset), plannedFold == FoldSource.foldName(stored.dataset) {
+        expected.dataset = stored.dataset
+    }
     return expected == stored
 }
 
@@ -201,6 +207,13 @@ public struct FoldSource: Equatable, Sendable {
                                    test: images.subset(indices: fold.validation), sha256: data.dataset.sha256)
             try foldData.writeHDF5(to: file, overwrite: true)
         }
+    }
+
+    /// `folds/<file>` when `dataset` is the path of a fold file in a study folder, else nil.
+    static func foldName(_ dataset: String) -> String? {
+        let parts = dataset.split(separator: "/")
+        guard parts.count >= 2, parts[parts.count - 2] == "folds", dataset.hasSuffix(".h5") else { return nil }
+        return "folds/" + parts[parts.count - 1]
     }
 
     /// `<folder>/<dataset>-n<limit>-s<seed>-k<k>-f<i+1>.h5`: everything the fold's contents depend on.

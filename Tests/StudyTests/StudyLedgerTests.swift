@@ -61,6 +61,23 @@ extension StudyRunTests {
         XCTAssertTrue(FileManager.default.fileExists(atPath: second.file("psnr-vs-latent.png")))
     }
 
+    /// A cross-validation study continued in another folder (the next session's `--out`) takes its fold runs
+    /// from the ledger, although each fold's dataset is a file of the first folder: nothing is retrained.
+    func testCrossValidationLedgerServesAnotherFolder() throws {
+        let book = ledger("cv")
+        let first = withLedger(folder("ledger-cv-a"), book)
+        try Study(tinyCV, folder: first, overwrite: false).run(quietOptions())
+        XCTAssertEqual(try records(book).count, 5, "4 fold runs and the refit")
+        let csv = try text(first.file("summary.csv"))
+
+        let second = withLedger(folder("ledger-cv-b"), book)
+        let log = LineLog()
+        try Study(tinyCV, folder: second, overwrite: false).run(quietOptions(log))
+        XCTAssertTrue(log.lines.contains { $0.contains("4 already done, 0 to do") }, "\(log.lines)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: second.path + "/runs"), [], "nothing retrained")
+        XCTAssertEqual(try text(second.file("summary.csv")), csv)
+    }
+
     /// `limit` trains that many runs per invocation, in plan order, and the summary shows the rest as missing;
     /// a finished run file without a record (a study started before the ledger) is recorded, not retrained.
     func testLimitAdvancesTheStudyAFewRunsAtATime() throws {

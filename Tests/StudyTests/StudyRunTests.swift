@@ -129,13 +129,17 @@ final class StudyRunTests: XCTestCase {
         XCTAssertNotEqual(try text(a.file("summary.csv")), try text(c.file("summary.csv")), "another seed should change the numbers")
     }
 
+    /// Two conv-bottleneck cells, 2 folds, 1 epoch.
+    var tinyCV: CVStudy {
+        CVStudy(budget: StudyBudget(epochs: 1, batchSize: 50, testLimit: 100, validationFraction: 0), dataset: Self.tinyDataset,
+                encodingDims: [4, 8], learningRates: [3e-3], weightDecays: [1e-5], folds: 2, window: 3, tolerance: 1e-4)
+    }
+
     /// Cross-validation: fold files partition the training images, each cell is ranked by its folds'
     /// held-out MSE, and the best cell is refitted in a second stage.
     func testCrossValidationFoldsAndRefit() throws {
         let f = folder("cv")
-        let spec = CVStudy(budget: StudyBudget(epochs: 1, batchSize: 50, testLimit: 100, validationFraction: 0), dataset: Self.tinyDataset,
-                           encodingDims: [4, 8], learningRates: [3e-3], weightDecays: [1e-5], folds: 2, window: 3, tolerance: 1e-4)
-        let report = try Study(spec, folder: f, overwrite: false).run(quietOptions())
+        let report = try Study(tinyCV, folder: f, overwrite: false).run(quietOptions())
         let folds = try FileManager.default.contentsOfDirectory(atPath: f.path + "/folds").sorted()
         XCTAssertEqual(folds.count, 2, "\(folds)")
         let parts = try folds.map { try Dataset.loadHDF5(f.path + "/folds/" + $0) }

@@ -1,19 +1,11 @@
 import Kernels
 import Foundation
+import AEData
 import XCTest
 
-/// A small seeded generator for test data (SplitMix64), so every failing case can be reproduced.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A small seeded generator for test data, so every failing case can be reproduced: the library's SplitMix64
+/// (the same sequence for the same seed).
+public typealias SeededGenerator = SplitMix64
 
 /// `count` floats uniform in [lo, hi).
 public func randomFloats(_ count: Int, in range: Range<Float> = -1..<1, seed: UInt64) -> [Float] {
