@@ -56,7 +56,7 @@ public struct CVStudy: StudyDefinition {
         encodingDims.flatMap { dim in
             learningRates.flatMap { lr in
                 weightDecays.map { wd in
-                    var train = budget.trainConfig(learningRate: lr, weightDecay: wd)
+                    var train = budget.trainConfig(.convbottleneck, learningRate: lr, weightDecay: wd)
                     train.window = window
                     train.tolerance = tolerance
                     return Cell(id: "cb-\(datasetTag(dataset))-d\(dim)-lr\(compactNumber(lr))-wd\(compactNumber(wd))",

@@ -70,7 +70,7 @@ public struct ClassifierStudy: StudyDefinition {
                 for opt in optimizers {
                     for l2 in l2 {
                         for (scheduleTag, schedule) in parsed {
-                            var train = budget.trainConfig(learningRate: opt.learningRate, optimizer: opt.kind, weightDecay: l2)
+                            var train = budget.trainConfig(.classifier, learningRate: opt.learningRate, optimizer: opt.kind, weightDecay: l2)
                             train.optimizer.momentum = opt.momentum
                             train.schedule = schedule
                             train.patience = patience

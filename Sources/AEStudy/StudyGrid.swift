@@ -56,7 +56,7 @@ public struct GridStudy: StudyDefinition {
                     for (i, lr) in learningRates.enumerated() {
                         for (j, l1) in l1.enumerated() {
                             for (k, dropout) in dropouts.enumerated() {
-                                var train = budget.trainConfig(learningRate: lr)
+                                var train = budget.trainConfig(model, learningRate: lr)
                                 train.l1 = l1
                                 let config = autoencoder(model, latent: latent, dropout: dropout, mlpHidden: mlpHidden)
                                 let id = "\(model.rawValue)-\(datasetTag(dataset))-z\(latent)-lr\(compactNumber(lr))-l1_\(compactNumber(l1))-do\(compactNumber(dropout))"

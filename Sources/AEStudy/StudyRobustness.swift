@@ -55,7 +55,7 @@ public struct RobustnessStudy: StudyDefinition {
         return models.flatMap { model in
             datasets.flatMap { dataset in
                 trainNoise.map { sigma in
-                    var train = budget.trainConfig(learningRate: learningRate)
+                    var train = budget.trainConfig(model, learningRate: learningRate)
                     train.noise = sigma
                     let id = "\(model.rawValue)-\(datasetTag(dataset))-z\(latent)-noise\(compactNumber(sigma))"
                     return StudyRun(id: id, spec: budget.runSpec(autoencoder(model, latent: latent, mlpHidden: mlpHidden), train, dataset: dataset),

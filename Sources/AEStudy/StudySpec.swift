@@ -18,7 +18,8 @@ public struct StudyBudget: Codable, Equatable, Sendable {
     /// Fraction of the training images held out for validation (model selection, early stopping).
     public var validationFraction: Double
     public var seed: UInt64
-    /// Learning-rate warm-up of every run, in optimiser updates (`TrainConfig.warmupSteps`; nil = none).
+    /// Learning-rate warm-up of every run, in optimiser updates (`TrainConfig.warmupSteps`; nil = each model's
+    /// default, `ModelConfig.Kind.defaultWarmupSteps`: 100 for cnn5, none for the others).
     public var warmupSteps: Int?
 
     public init(epochs: Int, batchSize: Int = 128, trainLimit: Int? = nil, testLimit: Int? = nil,
@@ -36,14 +37,15 @@ public struct StudyBudget: Codable, Equatable, Sendable {
     /// batches, so the models take enough steps to get past reconstructing the mean image.
     public static let quick = StudyBudget(epochs: 2, batchSize: 32, trainLimit: 1000, testLimit: 300)
 
-    /// A training configuration with this budget and Adam at `learningRate`.
-    func trainConfig(learningRate: Float, optimizer: OptimizerConfig.Kind = .adam, weightDecay: Float = 0) -> TrainConfig {
+    /// A training configuration of a `model` run with this budget and Adam at `learningRate`.
+    func trainConfig(_ model: ModelConfig.Kind, learningRate: Float, optimizer: OptimizerConfig.Kind = .adam,
+                     weightDecay: Float = 0) -> TrainConfig {
         var t = TrainConfig()
         t.epochs = epochs
         t.batchSize = batchSize
         t.optimizer = OptimizerConfig(kind: optimizer, learningRate: learningRate, weightDecay: weightDecay)
         t.seed = seed
-        t.warmupSteps = warmupSteps ?? 0
+        t.warmupSteps = warmupSteps ?? model.defaultWarmupSteps
         return t
     }
 

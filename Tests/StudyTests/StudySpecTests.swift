@@ -59,9 +59,16 @@ final class StudySpecTests: XCTestCase {
         XCTAssertEqual(spec.budget.batchSize, GridStudy.full.budget.batchSize)
         XCTAssertEqual(spec.models, GridStudy.full.models)
         XCTAssertEqual(try allRuns(spec).count, 3 * 2 * 2 * 2 * 3 * 3)
-        XCTAssertTrue(try allRuns(spec).allSatisfy { $0.spec.train.warmupSteps == 0 })
+        // Without warmupSteps each model gets its own default (cnn5 saturates at seed 1 without one), as `ae train`
+        // gives; a number in the spec applies to every model.
+        XCTAssertTrue(try allRuns(spec).allSatisfy { $0.spec.train.warmupSteps == ($0.spec.model.kind == .cnn5 ? 100 : 0) })
+        XCTAssertTrue(try allRuns(spec).contains { $0.spec.model.kind == .cnn5 })
         let warm = try GridStudy.parse(json: Data(#"{"budget": {"warmupSteps": 200}}"#.utf8), over: .full, file: "s.json")
         XCTAssertTrue(try allRuns(warm).allSatisfy { $0.spec.train.warmupSteps == 200 })
+        let cold = try GridStudy.parse(json: Data(#"{"budget": {"warmupSteps": 0}}"#.utf8), over: .full, file: "s.json")
+        XCTAssertTrue(try allRuns(cold).allSatisfy { $0.spec.train.warmupSteps == 0 })
+        // The full cross-training study keeps the settings its committed records were trained with: no warm-up.
+        XCTAssertTrue(try allRuns(CrossStudy.full).allSatisfy { $0.spec.train.warmupSteps == 0 })
         XCTAssertThrowsError(try GridStudy.parse(json: Data(#"{"latent": [15]}"#.utf8), over: .full, file: "s.json")) {
             XCTAssertTrue("\($0)".contains("unknown key 'latent'"), "\($0)")
         }

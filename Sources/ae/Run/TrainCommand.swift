@@ -120,7 +120,7 @@ struct Train: ParsableCommand {
         train.tolerance = tolerance
         train.seed = seed
         let kind = ModelConfig.Kind(name: model)!
-        train.warmupSteps = warmupSteps ?? (kind == .cnn5 ? 100 : 0)
+        train.warmupSteps = warmupSteps ?? kind.defaultWarmupSteps
         let config = ModelConfig(kind: kind, latent: latent ?? 32, hidden: try hidden.map(parseHidden) ?? [], classes: 10,
                                  dropout: dropout, activation: ModelConfig.HiddenActivation(rawValue: activation)!)
         return RunSpec(model: config, train: train, dataset: dataset, validationFraction: validation,
