@@ -51,11 +51,7 @@ extension StudyRunTests {
         XCTAssertTrue(csv.contains(",finished,1,"), csv)
 
         try FileManager.default.removeItem(atPath: first.path)
-        let second = withLedger(folder("ledger-b"), book)
-        let log = LineLog()
-        try Study(tinyGrid, folder: second, overwrite: false).run(quietOptions(log))
-        XCTAssertTrue(log.lines.contains { $0.contains("2 already done, 0 to do") }, "\(log.lines)")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: second.path + "/runs"), [], "nothing retrained")
+        let second = try rerunTrainsNothing(tinyGrid, in: "ledger-b", book, progress: "2 already done, 0 to do")
         XCTAssertEqual(try text(second.file("summary.csv")), csv)
         XCTAssertEqual(try text(second.file("best.csv")), best)
         XCTAssertTrue(FileManager.default.fileExists(atPath: second.file("psnr-vs-latent.png")))
@@ -70,12 +66,18 @@ extension StudyRunTests {
         XCTAssertEqual(try records(book).count, 5, "4 fold runs and the refit")
         let csv = try text(first.file("summary.csv"))
 
-        let second = withLedger(folder("ledger-cv-b"), book)
-        let log = LineLog()
-        try Study(tinyCV, folder: second, overwrite: false).run(quietOptions(log))
-        XCTAssertTrue(log.lines.contains { $0.contains("4 already done, 0 to do") }, "\(log.lines)")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: second.path + "/runs"), [], "nothing retrained")
+        let second = try rerunTrainsNothing(tinyCV, in: "ledger-cv-b", book, progress: "4 already done, 0 to do")
         XCTAssertEqual(try text(second.file("summary.csv")), csv)
+    }
+
+    /// Runs `study` in a new folder `name` with `book`: the progress says `progress` and no run file is made.
+    func rerunTrainsNothing<D: StudyDefinition>(_ study: D, in name: String, _ book: StudyLedger, progress: String) throws -> StudyFolder {
+        let second = withLedger(folder(name), book)
+        let log = LineLog()
+        try Study(study, folder: second, overwrite: false).run(quietOptions(log))
+        XCTAssertTrue(log.lines.contains { $0.contains(progress) }, "\(log.lines)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: second.path + "/runs"), [], "nothing retrained")
+        return second
     }
 
     /// `limit` trains that many runs per invocation, in plan order, and the summary shows the rest as missing;
